@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   upstream_overloaded: { status: 503, type: 'api_error' },
   upstream_timeout: { status: 504, type: 'api_error' },
   service_unavailable: { status: 503, type: 'api_error' },
+  /** The client went away before the answer was ready (nginx's 499); only ever seen in logs. */
+  client_closed: { status: 499, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
