@@ -1,0 +1,68 @@
+/**
+ * The OpenAI-compatible surface: `POST /v1/chat/completions` (JSON and SSE) and `GET /v1/models`. The official
+ * `openai` client works against it unchanged.
+ */
+import { Elysia } from 'elysia';
+import { chatCompletionRequestSchema, toProviderFields, validate } from '../chat/chat.model';
+import { AppError } from '../errors';
+import { readJsonBody } from './body';
+import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
+import { requestContext } from './request-context';
+import { SSE_HEADERS, sseStream } from './sse';
+import { turnHeaders } from './turn-headers';
+
+const MODEL_CREATED = Math.floor(Date.parse('2025-01-01T00:00:00Z') / 1000);
+
+export function openAiRoutes(deps: HttpDeps) {
+  const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'llm-gateway' });
+
+  return new Elysia({ prefix: '/v1' })
+    .get('/models', ({ request }) => {
+      principalOf(deps, request);
+      return { object: 'list', data: deps.chat.models.map(modelObject) };
+    })
+    .get('/models/:id', ({ request, params }) => {
+      principalOf(deps, request);
+      return modelObject(deps.chat.resolveModel(params.id));
+    })
+    .post(
+      '/chat/completions',
+      async ({ request }) => {
+        const context = requestContext(request);
+        const principal = principalOf(deps, request);
+        refuseWhileDraining(deps);
+        const body = validate(chatCompletionRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
+        const { messages, params, stream, includeUsage } = toProviderFields(body);
+        const abort = new AbortController();
+        const onClientGone = () => abort.abort();
+        request.signal.addEventListener('abort', onClientGone, { once: true });
+        const end = deps.lifecycle.begin();
+        const turn = { tenant: principal.tenant, requestId: context.requestId, model: body.model ?? undefined, messages, params, signal: abort.signal, route: '/v1/chat/completions' };
+        const finish = (fields: Record<string, unknown>) => {
+          end();
+          request.signal.removeEventListener('abort', onClientGone);
+          context.logged = true;
+          deps.logger.info('http.chat', { requestId: context.requestId, tenant: principal.tenant, route: turn.route, stream, ms: Math.round(performance.now() - context.startedAt), ...fields });
+        };
+        try {
+          if (!stream) {
+            const result = await deps.chat.complete(turn);
+            finish({ status: 200, cache: result.cache, model: result.model, usage: result.completion.usage });
+            return new Response(JSON.stringify(result.completion), {
+              headers: { 'content-type': 'application/json', ...turnHeaders(result, context.startedAt) },
+            });
+          }
+          const result = await deps.chat.stream(turn);
+          const meta = { id: `chatcmpl-${context.requestId}`, model: result.model, created: Math.floor(Date.now() / 1000), includeUsage };
+          const body = sseStream(result.parts, meta, () => abort.abort(), {
+            onEnd: (outcome) => finish({ status: 200, cache: result.cache, model: result.model, outcome: outcome.status, ...(outcome.status === 'error' ? { error: outcome.error.code } : {}) }),
+          });
+          return new Response(body, { headers: { ...SSE_HEADERS, ...turnHeaders(result, context.startedAt) } });
+        } catch (error) {
+          finish({ status: error instanceof AppError ? error.status : 500, error: error instanceof AppError ? error.code : 'internal_error' });
+          throw error;
+        }
+      },
+      { parse: 'none' },
+    );
+}

@@ -1,0 +1,37 @@
+/** `POST /api/v1/chat`: one message in, one reply out, with the conversation stored under `sessionId`. */
+import { Elysia } from 'elysia';
+import { simpleChatRequestSchema, validate } from '../chat/chat.model';
+import { readJsonBody } from './body';
+import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
+import { requestContext } from './request-context';
+import { turnHeaders } from './turn-headers';
+
+export function simpleChatRoutes(deps: HttpDeps) {
+  return new Elysia({ prefix: '/api/v1' }).post(
+    '/chat',
+    async ({ request }) => {
+      const context = requestContext(request);
+      const principal = principalOf(deps, request);
+      refuseWhileDraining(deps);
+      const body = validate(simpleChatRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
+      const end = deps.lifecycle.begin();
+      try {
+        const result = await deps.chat.simpleChat({
+          tenant: principal.tenant,
+          requestId: context.requestId,
+          message: body.message,
+          sessionId: body.sessionId,
+          model: body.model,
+          signal: request.signal,
+        });
+        const { usage: _usage, entryId: _entry, ...reply } = result;
+        return new Response(JSON.stringify(reply), {
+          headers: { 'content-type': 'application/json', ...turnHeaders({ requestId: context.requestId, ...result }, context.startedAt) },
+        });
+      } finally {
+        end();
+      }
+    },
+    { parse: 'none' },
+  );
+}

@@ -1,0 +1,206 @@
+/**
+ * The real composition (src/main.ts) against a real database and the mock upstream over HTTP, driven by the
+ * official `openai` client: what a user of the gateway actually sees.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import OpenAI from 'openai';
+import postgres from 'postgres';
+import { loadConfig } from './config';
+import { mockAnswer } from './llm/mock-answer';
+import { startMockUpstream, type MockUpstream } from './llm/mock-upstream';
+import { silentLogger } from './log';
+import { startGateway, type RunningGateway } from './main';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from './testing/services';
+
+setDefaultTimeout(60_000);
+const pgUp = await postgresAvailable();
+
+const KEY = 'sk-city-key-0001';
+let mock: MockUpstream;
+let gateway: RunningGateway;
+let testDb: TestDatabase | undefined;
+let client: OpenAI;
+
+beforeAll(async () => {
+  mock = startMockUpstream({ apiKey: 'sk-upstream' });
+  testDb = pgUp ? await createTestDatabase() : undefined;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: testDb?.url,
+    DATA_DIR: testDb ? undefined : `/tmp/gw-main-int-${process.pid}`,
+    DB_POOL_MAX: '10',
+    LLM_BASE_URL: mock.url,
+    LLM_API_KEY: 'sk-upstream',
+    LLM_MODELS: 'deepseek-chat,deepseek-reasoner',
+    LLM_TIMEOUT_MS: '1500',
+    LLM_CONNECT_TIMEOUT_MS: '1500',
+    LLM_STREAM_IDLE_TIMEOUT_MS: '1500',
+    LLM_MAX_RETRIES: '1',
+    GATEWAY_API_KEYS: `${KEY}:city,sk-county-key-02:county`,
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_GRACE_MS: '5000',
+  });
+  gateway = await startGateway(config, silentLogger);
+  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await gateway?.stop('test');
+  await mock?.stop();
+  await testDb?.drop();
+});
+
+const question = [{ role: 'user' as const, content: 'Welche Unterlagen brauche ich für einen neuen Personalausweis?' }];
+
+describe('the official openai client against the gateway', () => {
+  test('gets the upstream answer as a chat completion', async () => {
+    const completion = await client.chat.completions.create({ model: 'deepseek-chat', messages: question });
+    expect(completion.choices[0]!.message.content).toBe(mockAnswer(question, 'deepseek-chat'));
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  test('reassembles a streamed answer to exactly the upstream text, with usage when asked', async () => {
+    const stream = await client.chat.completions.create({ model: 'deepseek-chat', messages: question, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let finish: string | null = null;
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe(mockAnswer(question, 'deepseek-chat'));
+    expect(finish).toBe('stop');
+    expect(usage).toMatchObject({ completion_tokens: expect.any(Number) });
+  });
+
+  test('sees OpenAI error classes: 404 model_not_found, 401, 400', async () => {
+    const unknownModel = await client.chat.completions.create({ model: 'gpt-nope', messages: question }).catch((e) => e);
+    expect(unknownModel).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(unknownModel.code).toBe('model_not_found');
+
+    const badKey = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sk-wrong-key-000', maxRetries: 0 });
+    expect(await badKey.models.list().catch((e) => e)).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    const badRequest = await client.chat.completions.create({ model: 'deepseek-chat', messages: question, temperature: 9 }).catch((e) => e);
+    expect(badRequest).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(badRequest.param).toBe('temperature');
+  });
+
+  test('raises an error, not a clean finish, when the upstream stream is cut', async () => {
+    mock.script({ cutAfterTokens: 3 });
+    const stream = await client.chat.completions.create({ model: 'deepseek-chat', messages: question, stream: true });
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toBe(mockAnswer(question, 'deepseek-chat'));
+  });
+
+  test('retries an upstream 500 and answers', async () => {
+    const before = mock.requests.count;
+    mock.script({ status: 500 });
+    const completion = await client.chat.completions.create({ model: 'deepseek-chat', messages: question });
+    expect(completion.choices[0]!.message.content).toBe(mockAnswer(question, 'deepseek-chat'));
+    expect(mock.requests.count - before).toBe(2);
+  });
+
+  test('answers a hanging upstream with 504 after the configured timeout', async () => {
+    mock.script({ hang: true });
+    const error = await client.chat.completions.create({ model: 'deepseek-chat', messages: question }).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.status).toBe(504);
+    expect(error.code).toBe('upstream_timeout');
+  });
+});
+
+describe('persistence through the gateway', () => {
+  const simpleChat = (body: unknown, key = KEY) =>
+    fetch(`${gateway.url}/api/v1/chat`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  test('stores a session across turns and keeps it from other tenants', async () => {
+    const first = await (await simpleChat({ message: 'Ich heiße Ada.' })).json();
+    const second = await simpleChat({ message: 'Wie heiße ich?', sessionId: first.sessionId });
+    expect(second.status).toBe(200);
+    const lastUpstream = mock.requests.log.at(-1)!.body as { messages: Array<{ content: string }> };
+    expect(lastUpstream.messages.map((m) => m.content)).toEqual(['Ich heiße Ada.', first.reply, 'Wie heiße ich?']);
+    expect((await simpleChat({ message: 'x', sessionId: first.sessionId }, 'sk-county-key-02')).status).toBe(404);
+  });
+
+  // Needs a second connection to look at the rows, so it runs on Postgres; the store contract suite covers PGlite.
+  test.skipIf(!pgUp)('leaves no conversation rows behind when the upstream fails', async () => {
+    const sql = postgres(testDb!.url, { max: 1 });
+    try {
+      const count = async (query: Promise<postgres.RowList<postgres.Row[]>>) => Number((await query)[0]!.count);
+      const before = await count(sql`select count(*)::int as count from conversations`);
+      mock.script({ status: 500, times: 2 });
+      const failed = await simpleChat({ message: 'Das geht schief.' });
+      expect(failed.status).toBe(502);
+      const after = await count(sql`select count(*)::int as count from conversations`);
+      const messages = await count(sql`select count(*)::int as count from messages where content::text like '%Das geht schief%'`);
+      expect(after).toBe(before);
+      expect(messages).toBe(0);
+    } finally {
+      await sql.end();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('finishes an in-flight request, refuses new ones, then closes', async () => {
+    const slowMock = startMockUpstream({ latencyMs: 400 });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: `/tmp/gw-shutdown-int-${process.pid}`,
+      LLM_BASE_URL: slowMock.url,
+      LLM_API_KEY: 'sk-any',
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_GRACE_MS: '5000',
+    });
+    const gw = await startGateway(config, silentLogger);
+    try {
+      const inFlight = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: question }) });
+      await Bun.sleep(100);
+      const stopped = gw.stop('test');
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect((await response.json()).choices[0].message.content).toBe(mockAnswer(question, 'deepseek-chat'));
+      await stopped;
+      const after = await fetch(`${gw.url}/api/health/ping`).then((r) => r.status, () => 'refused');
+      expect(after).toBe('refused');
+    } finally {
+      await gw.stop();
+      await slowMock.stop();
+    }
+  });
+
+  test('exits cleanly on SIGTERM after draining', async () => {
+    const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: `/tmp/gw-sigterm-int-${process.pid}`, LOG_LEVEL: 'info', DATABASE_URL: '', LLM_API_KEY: '', DEEPSEEK_API_KEY: '' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const lines: string[] = [];
+    const reader = child.stdout.getReader();
+    const decoder = new TextDecoder();
+    while (!lines.some((l) => l.includes('gateway.started'))) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      lines.push(...decoder.decode(value).split('\n'));
+    }
+    const started = JSON.parse(lines.find((l) => l.includes('gateway.started'))!);
+    expect((await fetch(`${started.url}/api/health/ping`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      lines.push(...decoder.decode(value).split('\n'));
+    }
+    expect(lines.some((l) => l.includes('gateway.stopped'))).toBe(true);
+  });
+});

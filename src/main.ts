@@ -1,0 +1,132 @@
+/**
+ * Builds the gateway from one validated config, wires every adapter, listens, and shuts down in order.
+ * This is the only module that constructs concrete adapters. `bun run start` runs it; tests call
+ * `startGateway` with their own config to exercise the real composition.
+ */
+import { createDb, type Database } from '../db/client';
+import { migrateDb } from '../db/migrate';
+import { createApp } from './app';
+import { createAuthenticator } from './auth/api-keys';
+import { createChatService } from './chat/chat.service';
+import { createDrizzleConversationStore } from './chat/drizzle-conversation-store';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createHealthService } from './health/health.service';
+import { createLifecycle } from './lifecycle';
+import type { LlmProvider } from './llm/llm-provider';
+import { createMockProvider } from './llm/mock-provider';
+import { createOpenAiCompatibleProvider } from './llm/openai-compatible-provider';
+import { createLogger, type Logger } from './log';
+import { createDrizzleUsageStore } from './usage/drizzle-usage-store';
+import { createUsageRecorder } from './usage/usage-recorder';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  config: Config;
+  /** Ordered graceful shutdown; resolves when everything is closed. */
+  stop(reason?: string): Promise<void>;
+}
+
+function createProvider(config: Config, logger: Logger): LlmProvider {
+  if (!config.LLM_API_KEY) {
+    logger.warn('llm.mock_provider', {
+      message: 'No LLM_API_KEY or DEEPSEEK_API_KEY set: answering with the BUILT-IN MOCK LLM. Set a key to call a real model.',
+    });
+    return createMockProvider({
+      latencyMs: config.MOCK_LLM_LATENCY_MS,
+      tokensPerSec: config.MOCK_LLM_TOKENS_PER_SEC,
+      maxConnections: config.LLM_MAX_CONNECTIONS,
+      maxQueue: config.LLM_MAX_QUEUE,
+      logger,
+    });
+  }
+  return createOpenAiCompatibleProvider({
+    baseUrl: config.LLM_BASE_URL,
+    apiKey: config.LLM_API_KEY,
+    maxConnections: config.LLM_MAX_CONNECTIONS,
+    maxQueue: config.LLM_MAX_QUEUE,
+    connectTimeoutMs: config.LLM_CONNECT_TIMEOUT_MS,
+    totalTimeoutMs: config.LLM_TIMEOUT_MS,
+    idleTimeoutMs: config.LLM_STREAM_IDLE_TIMEOUT_MS,
+    retries: { maxAttempts: config.LLM_MAX_RETRIES + 1 },
+    logger,
+  });
+}
+
+export async function startGateway(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, fields: { instance: config.INSTANCE_ID } })): Promise<RunningGateway> {
+  if (config.API_KEYS.length === 0) {
+    logger.warn('auth.open_mode', { message: 'GATEWAY_API_KEYS is not set: OPEN single-tenant mode, every caller shares one tenant and no key is checked.' });
+  }
+  const database: Database = await createDb({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, logger });
+  await migrateDb(database);
+  const provider = createProvider(config, logger);
+  const lifecycle = createLifecycle();
+  const usage = createUsageRecorder({ store: createDrizzleUsageStore({ db: database.db }), logger });
+  const chat = createChatService({
+    provider,
+    conversations: createDrizzleConversationStore({ db: database.db }),
+    usage,
+    models: config.LLM_MODELS,
+    defaultModel: config.LLM_MODEL,
+    logger,
+  });
+  const health = createHealthService({
+    instanceId: config.INSTANCE_ID,
+    lifecycle,
+    upstream: () => provider.health(),
+    dependencies: [{ name: 'database', critical: true, check: async () => ({ ok: await database.ping(), detail: { driver: database.driver } }) }],
+  });
+  const app = createApp({ auth: createAuthenticator({ keys: config.API_KEYS }), chat, health, lifecycle, logger, maxBodyBytes: config.MAX_BODY_BYTES, instanceId: config.INSTANCE_ID });
+  app.listen({
+    port: config.PORT,
+    hostname: config.HOST,
+    // Hard cap for Bun itself; routes enforce MAX_BODY_BYTES while reading.
+    maxRequestBodySize: config.MAX_BODY_BYTES * 2,
+    idleTimeout: 255,
+  });
+  const server = app.server!;
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`;
+  logger.info('gateway.started', { url, database: database.driver, llm: provider.name, models: config.LLM_MODELS });
+
+  let stopping: Promise<void> | undefined;
+  async function stop(reason = 'stop'): Promise<void> {
+    stopping ??= (async () => {
+      logger.info('gateway.draining', { reason, inFlight: lifecycle.inFlight, graceMs: config.SHUTDOWN_GRACE_MS });
+      lifecycle.startDraining();
+      const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
+      // Stop accepting connections. Bun's graceful stop resolves once open requests have been answered;
+      // requests arriving on kept-alive connections meanwhile get 503 (draining).
+      const closed = server.stop(false);
+      const drained = await lifecycle.idle(config.SHUTDOWN_GRACE_MS);
+      // A turn ends just before its last bytes are written: let the server finish writing them.
+      const written = await Promise.race([closed.then(() => true), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
+      if (!drained || !written) logger.warn('gateway.grace_expired', { inFlight: lifecycle.inFlight });
+      await server.stop(true);
+      await provider.close();
+      await usage.close();
+      await database.close();
+      logger.info('gateway.stopped', { reason });
+    })();
+    return stopping;
+  }
+  return { url, port: server.port!, config, stop };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const gateway = await startGateway(config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void gateway.stop(signal).then(() => process.exit(0));
+    });
+  }
+}
