@@ -1,0 +1,8 @@
+/**
+ * Every bench suite, in the order `bun run bench` runs them by default. To add one, write
+ * `bench/suites/<name>.ts` exporting a `Suite` (see ../lib/suite.ts) and append it here.
+ */
+import type { Suite } from '../lib/suite';
+import { overheadSuite } from './overhead';
+
+export const suites: readonly Suite[] = [overheadSuite];
