@@ -38,6 +38,7 @@ function build(options: { keys?: typeof KEYS; maxBodyBytes?: number } = {}) {
     logger: silentLogger,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     instanceId: 'test',
+    thresholdBounds: { min: 0.5, max: 1 },
   });
   const setDatabaseUp = (up: boolean) => (databaseUp = up);
   return { app, provider, conversations, usage, usageStore, lifecycle, setDatabaseUp };

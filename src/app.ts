@@ -6,6 +6,7 @@ import { Elysia } from 'elysia';
 import { cors } from '@elysiajs/cors';
 import { AppError, toAppError } from './errors';
 import { errorResponse } from './http/error-envelope';
+import { cacheRoutes } from './http/cache.routes';
 import { healthRoutes } from './http/health.routes';
 import type { HttpDeps } from './http/http-deps';
 import { openAiRoutes } from './http/openai.routes';
@@ -53,7 +54,8 @@ export function createApp(deps: HttpDeps) {
     })
     .use(healthRoutes(deps))
     .use(openAiRoutes(deps))
-    .use(simpleChatRoutes(deps));
+    .use(simpleChatRoutes(deps))
+    .use(cacheRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

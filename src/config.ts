@@ -43,9 +43,21 @@ const schema = z.object({
   /** Longest silence between two chunks of a streamed answer. */
   LLM_STREAM_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
   LLM_MAX_RETRIES: int(0, 10).default(2),
-  EMBEDDINGS_MODEL: z.string().min(1).default('auto'),
+  /** `auto`, `transformers`, `use`, `hash`, `none` (exact-match cache only), or a Hugging Face model id under EMBEDDINGS_MODEL_DIR. */
+  EMBEDDINGS_MODEL: z
+    .string()
+    .regex(/^(auto|transformers|use|hash|none|[\w.-]+\/[\w.-]+)$/, 'must be auto, transformers, use, hash, none or an owner/model id')
+    .default('auto'),
+  EMBEDDINGS_TIMEOUT_MS: int(50, 60_000).default(2_000),
   EMBEDDINGS_MODEL_DIR: z.string().min(1).default('./embeddings/models'),
   CACHE_SIMILARITY_THRESHOLD: num(0, 1).optional(),
+  /** Bounds for the per-request `x-cache-threshold` header. */
+  CACHE_THRESHOLD_MIN: num(0, 1).default(0.5),
+  CACHE_THRESHOLD_MAX: num(0, 1).default(1),
+  /** `false` switches the cache off entirely (every turn is a BYPASS). */
+  CACHE_ENABLED: bool.default(true),
+  /** Prefix of every Redis key and channel: isolates deployments sharing one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, dots, colons, dashes or underscores').default('llmgw'),
   CACHE_L1_MAX_ENTRIES: int(0, 10_000_000).default(1000),
   CACHE_TTL_SECONDS: int(1, 10 * 365 * 86_400).default(604_800),
   GATEWAY_API_KEYS: z.string().optional(),

@@ -52,6 +52,9 @@ afterAll(async () => {
 });
 
 const question = [{ role: 'user' as const, content: 'Welche Unterlagen brauche ich für einen neuen Personalausweis?' }];
+/** Fault tests must reach the upstream: they skip the cache entirely. */
+const uncached = { headers: { 'cache-control': 'no-cache, no-store' } };
+const ask = (content: string) => [{ role: 'user' as const, content }];
 
 describe('the official openai client against the gateway', () => {
   test('gets the upstream answer as a chat completion', async () => {
@@ -90,30 +93,75 @@ describe('the official openai client against the gateway', () => {
 
   test('raises an error, not a clean finish, when the upstream stream is cut', async () => {
     mock.script({ cutAfterTokens: 3 });
-    const stream = await client.chat.completions.create({ model: 'deepseek-chat', messages: question, stream: true });
+    const messages = ask('cut test');
+    const stream = await client.chat.completions.create({ model: 'deepseek-chat', messages, stream: true }, uncached);
     let text = '';
     const failure = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     })().catch((e) => e);
     expect(failure).toBeInstanceOf(Error);
     expect(text.length).toBeGreaterThan(0);
-    expect(text).not.toBe(mockAnswer(question, 'deepseek-chat'));
+    expect(text).not.toBe(mockAnswer(messages, 'deepseek-chat'));
   });
 
   test('retries an upstream 500 and answers', async () => {
     const before = mock.requests.count;
     mock.script({ status: 500 });
-    const completion = await client.chat.completions.create({ model: 'deepseek-chat', messages: question });
-    expect(completion.choices[0]!.message.content).toBe(mockAnswer(question, 'deepseek-chat'));
+    const messages = ask('retry test');
+    const completion = await client.chat.completions.create({ model: 'deepseek-chat', messages }, uncached);
+    expect(completion.choices[0]!.message.content).toBe(mockAnswer(messages, 'deepseek-chat'));
     expect(mock.requests.count - before).toBe(2);
   });
 
   test('answers a hanging upstream with 504 after the configured timeout', async () => {
     mock.script({ hang: true });
-    const error = await client.chat.completions.create({ model: 'deepseek-chat', messages: question }).catch((e) => e);
+    const error = await client.chat.completions.create({ model: 'deepseek-chat', messages: ask('hang test') }, uncached).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.status).toBe(504);
     expect(error.code).toBe('upstream_timeout');
+  });
+});
+
+describe('the semantic cache through the gateway', () => {
+  test('answers a repeated question from the cache without a second upstream call, JSON and streamed', async () => {
+    const messages = ask('How do I apply for a residential parking permit in Saarbrücken?');
+    const first = await client.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
+    expect(first.response.headers.get('x-cache')).toBe('MISS');
+    const entry = first.response.headers.get('x-cache-entry');
+    expect(entry).toBeTruthy();
+    const before = mock.requests.count;
+    const again = await client.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
+    expect(again.response.headers.get('x-cache')).toBe('HIT');
+    expect(again.response.headers.get('x-cache-entry')).toBe(entry);
+    expect(again.data.choices[0]!.message.content).toBe(mockAnswer(messages, 'deepseek-chat'));
+    const streamed = await client.chat.completions.create({ model: 'deepseek-chat', messages, stream: true });
+    let text = '';
+    for await (const chunk of streamed) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(mockAnswer(messages, 'deepseek-chat'));
+    expect(mock.requests.count).toBe(before);
+  });
+
+  test('never serves one tenant an answer cached for another', async () => {
+    const messages = ask('Wann ist die Stadtbibliothek sonntags geöffnet?');
+    await client.chat.completions.create({ model: 'deepseek-chat', messages });
+    const county = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sk-county-key-02', maxRetries: 0 });
+    const other = await county.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
+    expect(other.response.headers.get('x-cache')).toBe('MISS');
+  });
+
+  test('honours no-cache (REFRESH) and no-store (BYPASS)', async () => {
+    const messages = ask('Which documents does a marriage registration need?');
+    const noStore = await client.chat.completions.create({ model: 'deepseek-chat', messages }, { headers: { 'cache-control': 'no-store' } }).withResponse();
+    expect(noStore.response.headers.get('x-cache')).toBe('BYPASS');
+    const refresh = await client.chat.completions.create({ model: 'deepseek-chat', messages }, { headers: { 'cache-control': 'no-cache' } }).withResponse();
+    expect(refresh.response.headers.get('x-cache')).toBe('REFRESH');
+    const hit = await client.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
+    expect(hit.response.headers.get('x-cache')).toBe('HIT');
+  });
+
+  test('rejects a threshold header out of range with 400', async () => {
+    const error = await client.chat.completions.create({ model: 'deepseek-chat', messages: ask('threshold test') }, { headers: { 'x-cache-threshold': '7' } }).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
   });
 });
 

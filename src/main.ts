@@ -3,6 +3,7 @@
  * This is the only module that constructs concrete adapters. `bun run start` runs it; tests call
  * `startGateway` with their own config to exercise the real composition.
  */
+import Redis from 'ioredis';
 import { createDb, type Database } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { createApp } from './app';
@@ -16,6 +17,11 @@ import type { LlmProvider } from './llm/llm-provider';
 import { createMockProvider } from './llm/mock-provider';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible-provider';
 import { createLogger, type Logger } from './log';
+import { buildSemanticCache } from './cache/build-cache';
+import type { SemanticCache } from './cache/semantic-cache';
+import type { Bus } from './sync/bus';
+import { createMemoryBus } from './sync/memory-bus';
+import { createRedisBus } from './sync/redis-bus';
 import { createDrizzleUsageStore } from './usage/drizzle-usage-store';
 import { createUsageRecorder } from './usage/usage-recorder';
 
@@ -59,11 +65,25 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   }
   const database: Database = await createDb({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, logger });
   await migrateDb(database);
+  // Commands fail at once while Redis is down (no offline queue): Redis only ever accelerates or syncs.
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: `l2:${config.INSTANCE_ID}` }) : undefined;
+  redis?.on('error', () => {}); // state changes are visible through redis.status; the cache logs throttled warnings
+  const bus: Bus = config.REDIS_URL
+    ? createRedisBus({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger })
+    : createMemoryBus({ instanceId: config.INSTANCE_ID, logger });
+  if (config.REDIS_URL && !(await bus.ready(5_000))) logger.warn('bus.not_ready', { message: 'Redis is unreachable; running single-instance until it returns.' });
   const provider = createProvider(config, logger);
   const lifecycle = createLifecycle();
   const usage = createUsageRecorder({ store: createDrizzleUsageStore({ db: database.db }), logger });
+  let cache: SemanticCache | undefined;
+  if (config.CACHE_ENABLED) {
+    cache = await buildSemanticCache({ config, db: database.db, redis, bus, logger });
+    // The index is rebuilt from Postgres before the instance reports ready.
+    await cache.start();
+  }
   const chat = createChatService({
     provider,
+    cache,
     conversations: createDrizzleConversationStore({ db: database.db }),
     usage,
     models: config.LLM_MODELS,
@@ -74,9 +94,22 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     instanceId: config.INSTANCE_ID,
     lifecycle,
     upstream: () => provider.health(),
-    dependencies: [{ name: 'database', critical: true, check: async () => ({ ok: await database.ping(), detail: { driver: database.driver } }) }],
+    dependencies: [
+      { name: 'database', critical: true, check: async () => ({ ok: await database.ping(), detail: { driver: database.driver } }) },
+      ...(config.REDIS_URL ? [{ name: 'redis', critical: false, check: async () => ({ ok: bus.stats().connected && redis?.status === 'ready', detail: { bus: bus.stats().connected, l2: redis?.status } }) }] : []),
+    ],
   });
-  const app = createApp({ auth: createAuthenticator({ keys: config.API_KEYS }), chat, health, lifecycle, logger, maxBodyBytes: config.MAX_BODY_BYTES, instanceId: config.INSTANCE_ID });
+  const app = createApp({
+    auth: createAuthenticator({ keys: config.API_KEYS }),
+    chat,
+    cache,
+    health,
+    lifecycle,
+    logger,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    instanceId: config.INSTANCE_ID,
+    thresholdBounds: { min: config.CACHE_THRESHOLD_MIN, max: config.CACHE_THRESHOLD_MAX },
+  });
   app.listen({
     port: config.PORT,
     hostname: config.HOST,
@@ -103,7 +136,10 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       if (!drained || !written) logger.warn('gateway.grace_expired', { inFlight: lifecycle.inFlight });
       await server.stop(true);
       await provider.close();
+      await cache?.close();
       await usage.close();
+      await bus.close();
+      redis?.disconnect();
       await database.close();
       logger.info('gateway.stopped', { reason });
     })();

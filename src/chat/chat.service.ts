@@ -8,9 +8,24 @@ import { AppError } from '../errors';
 import type { ChatCompletion, ChatMessage, LlmProvider, StreamPart, Usage } from '../llm/llm-provider';
 import type { Logger } from '../log';
 import type { UsageRecorder } from '../usage/usage-recorder';
+import type { CachedAnswer } from '../cache/cache-entry';
+import type { LookupResult, SemanticCache } from '../cache/semantic-cache';
+import { SingleFlight } from '../cache/single-flight';
+import { answerOf, completionFromAnswer, replayParts, storableFromCompletion, usageOf } from './answers';
+import { AsyncQueue } from './async-queue';
 import { conversationNotFound, type ConversationStore } from './conversation-store';
 
 export type CacheStatus = 'HIT' | 'SEMANTIC_HIT' | 'MISS' | 'BYPASS' | 'REFRESH';
+
+/** Per-request cache controls (`cache-control`, `x-cache-threshold`, `x-cache-namespace`). */
+export interface CacheControls {
+  /** Do not read the cache (still store): `cache-control: no-cache`. */
+  noCache?: boolean;
+  /** Do not store (and do not read): `cache-control: no-store`. */
+  noStore?: boolean;
+  threshold?: number;
+  namespace?: string;
+}
 
 export interface TurnInput {
   tenant: string;
@@ -22,6 +37,13 @@ export interface TurnInput {
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
   route: string;
+  cache?: CacheControls;
+}
+
+export interface TurnTimings {
+  embedMs?: number;
+  searchMs?: number;
+  upstreamMs?: number;
 }
 
 export interface TurnMeta {
@@ -30,6 +52,7 @@ export interface TurnMeta {
   cache: CacheStatus;
   similarity?: number;
   entryId?: string;
+  timings: TurnTimings;
 }
 
 export interface CompletionResult extends TurnMeta {
@@ -48,6 +71,7 @@ export interface SimpleChatInput {
   sessionId?: string;
   model?: string;
   signal?: AbortSignal;
+  cache?: CacheControls;
 }
 
 export interface SimpleChatResult {
@@ -62,6 +86,8 @@ export interface SimpleChatResult {
 
 export interface ChatServiceOptions {
   provider: LlmProvider;
+  /** The semantic cache; without it every turn is a BYPASS. */
+  cache?: SemanticCache;
   conversations: ConversationStore;
   usage: UsageRecorder;
   models: readonly string[];
@@ -82,10 +108,20 @@ export interface ChatService {
 /** Postgres text cannot hold NUL; replace it rather than fail a turn the client already paid for. */
 const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
 
+/** What one upstream call produced, shared by every request of a single flight. */
+interface FlightOutcome {
+  completion?: ChatCompletion;
+  answer?: CachedAnswer;
+  usage?: Usage;
+  entryId?: string;
+  upstreamMs: number;
+}
+
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { provider, conversations, usage, models, defaultModel, logger } = options;
+  const { provider, conversations, usage, models, defaultModel, logger, cache } = options;
   const historyLimit = options.historyLimit ?? 50;
   const served = new Set(models);
+  const flights = new SingleFlight<FlightOutcome>();
 
   function resolveModel(model: string | undefined): string {
     const chosen = model ?? defaultModel;
@@ -95,42 +131,150 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     return chosen;
   }
 
-  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, cache: CacheStatus, startedAt: number) {
+  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, status: CacheStatus, startedAt: number) {
     usage.record({
       requestId: input.requestId,
       tenant: input.tenant,
       route: input.route,
       model,
-      cacheStatus: cache,
-      upstreamCalled: cache !== 'HIT' && cache !== 'SEMANTIC_HIT',
+      cacheStatus: status,
+      upstreamCalled: status !== 'HIT' && status !== 'SEMANTIC_HIT',
       promptTokens: tokens?.prompt_tokens ?? 0,
       completionTokens: tokens?.completion_tokens ?? 0,
       latencyMs: Math.round(performance.now() - startedAt),
     });
   }
 
+  async function lookup(input: TurnInput, model: string): Promise<LookupResult> {
+    const controls = input.cache ?? {};
+    if (!cache || controls.noStore) return { status: 'BYPASS', reason: controls.noStore ? 'no-store' : 'no cache', timings: {} };
+    return cache.lookup({
+      tenant: input.tenant,
+      namespace: controls.namespace ?? 'default',
+      model,
+      messages: input.messages,
+      params: input.params,
+      mode: controls.noCache ? 'refresh' : 'normal',
+      threshold: controls.threshold,
+    });
+  }
+
+  /** Stores a complete answer; a failing store is logged, never turned into a failed request. */
+  async function store(found: Extract<LookupResult, { status: 'MISS' | 'REFRESH' }>, answer: CachedAnswer | undefined): Promise<string | undefined> {
+    if (!cache || !answer) return undefined;
+    try {
+      return (await cache.store(found.key, answer, found.embedding))?.id;
+    } catch (error) {
+      logger.warn('cache.store_failed', { error });
+      return undefined;
+    }
+  }
+
+  const hitMeta = (input: TurnInput, model: string, found: Extract<LookupResult, { status: 'HIT' | 'SEMANTIC_HIT' }>): TurnMeta => ({
+    requestId: input.requestId,
+    model,
+    cache: found.status,
+    similarity: found.status === 'SEMANTIC_HIT' ? found.similarity : undefined,
+    entryId: found.entry.id,
+    timings: found.timings,
+  });
+
   async function complete(input: TurnInput): Promise<CompletionResult> {
     const startedAt = performance.now();
     const model = resolveModel(input.model);
-    const completion = await provider.complete({ model, messages: input.messages, params: input.params, requestId: input.requestId, signal: input.signal });
-    recordUsage(input, model, completion.usage, 'BYPASS', startedAt);
-    return { requestId: input.requestId, model, cache: 'BYPASS', completion };
+    const found = await lookup(input, model);
+    if (found.status === 'HIT' || found.status === 'SEMANTIC_HIT') {
+      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt);
+      return { ...hitMeta(input, model, found), completion: completionFromAnswer(found.entry.answer, model, input.requestId) };
+    }
+    const request = { model, messages: input.messages, params: input.params, requestId: input.requestId };
+    if (found.status === 'BYPASS') {
+      const upstreamStarted = performance.now();
+      const completion = await provider.complete({ ...request, signal: input.signal });
+      recordUsage(input, model, completion.usage, 'BYPASS', startedAt);
+      return { requestId: input.requestId, model, cache: 'BYPASS', completion, timings: { ...found.timings, upstreamMs: performance.now() - upstreamStarted } };
+    }
+    const flight = flights.run(
+      found.key.exactKey,
+      async (signal) => {
+        const upstreamStarted = performance.now();
+        const completion = await provider.complete({ ...request, signal });
+        const upstreamMs = performance.now() - upstreamStarted;
+        const answer = storableFromCompletion(completion);
+        return { completion, answer, usage: completion.usage, upstreamMs, entryId: await store(found, answer) };
+      },
+      input.signal,
+    );
+    const outcome = await flight.value;
+    // Followers of a streamed flight get the assembled answer; nothing stored means nothing to rebuild from.
+    const completion = outcome.completion ?? (outcome.answer ? completionFromAnswer(outcome.answer, model, input.requestId) : undefined);
+    if (!completion) throw new AppError('upstream_error', 'The shared upstream answer could not be replayed; retry.');
+    recordUsage(input, model, flight.leader ? outcome.usage : undefined, found.status, startedAt);
+    return { requestId: input.requestId, model, cache: found.status, entryId: outcome.entryId, completion, timings: { ...found.timings, upstreamMs: outcome.upstreamMs } };
+  }
+
+  /** Runs one upstream stream to its end inside a flight, handing every part to the leader's queue. */
+  async function streamUpstream(input: TurnInput, model: string, found: Extract<LookupResult, { status: 'MISS' | 'REFRESH' }>, queue: AsyncQueue<StreamPart>, signal: AbortSignal): Promise<FlightOutcome> {
+    const upstreamStarted = performance.now();
+    let text = '';
+    let toolCalls = false;
+    try {
+      for await (const part of provider.stream({ model, messages: input.messages, params: input.params, requestId: input.requestId, signal })) {
+        queue.push(part);
+        if (part.type === 'delta') {
+          if (part.index === 0 && typeof part.delta.content === 'string') text += part.delta.content;
+          if (part.delta.tool_calls?.length || part.index > 0) toolCalls = true;
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else {
+          const finishReason = part.finishReasons[0] ?? 'stop';
+          const complete = finishReason === 'stop' && !toolCalls && text.trim() !== '';
+          const answer = answerOf(text, finishReason, part.usage);
+          const upstreamMs = performance.now() - upstreamStarted;
+          return { answer: complete ? answer : undefined, usage: part.usage, upstreamMs, entryId: complete ? await store(found, answer) : undefined };
+        }
+      }
+      throw new AppError('upstream_error', 'The upstream stream ended without finishing.');
+    } finally {
+      queue.end();
+    }
   }
 
   async function stream(input: TurnInput): Promise<StreamResult> {
     const startedAt = performance.now();
     const model = resolveModel(input.model);
-    const iterator = provider.stream({ model, messages: input.messages, params: input.params, requestId: input.requestId, signal: input.signal })[Symbol.asyncIterator]();
+    const found = await lookup(input, model);
+    if (found.status === 'HIT' || found.status === 'SEMANTIC_HIT') {
+      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt);
+      return { ...hitMeta(input, model, found), parts: replayParts(found.entry.answer, model) };
+    }
+    let source: AsyncIterable<StreamPart>;
+    if (found.status === 'BYPASS') {
+      source = provider.stream({ model, messages: input.messages, params: input.params, requestId: input.requestId, signal: input.signal });
+    } else {
+      const queue = new AsyncQueue<StreamPart>();
+      const flight = flights.run(found.key.exactKey, (signal) => streamUpstream(input, model, found, queue, signal), input.signal);
+      if (!flight.leader) {
+        // Someone is already asking this exact question: wait for the whole answer and replay it.
+        const outcome = await flight.value;
+        if (!outcome.answer) throw new AppError('upstream_error', 'The shared upstream answer was incomplete; retry.');
+        recordUsage(input, model, undefined, found.status, startedAt);
+        return { requestId: input.requestId, model, cache: found.status, entryId: outcome.entryId, timings: found.timings, parts: replayParts(outcome.answer, model) };
+      }
+      source = queue;
+    }
+    const iterator = source[Symbol.asyncIterator]();
     // Wait for the first part so that an upstream that fails before answering gets a proper HTTP status.
     const first = await iterator.next();
     if (!first.done && first.value.type === 'error') throw first.value.error;
+    const status = found.status;
     async function* parts(): AsyncGenerator<StreamPart> {
       try {
         if (first.done) return;
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
           const part = next.value;
-          if (part.type === 'finish') recordUsage(input, model, part.usage, 'BYPASS', startedAt);
+          if (part.type === 'finish') recordUsage(input, model, part.usage, status, startedAt);
           yield part;
           if (part.type !== 'delta') return;
         }
@@ -138,7 +282,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         await iterator.return?.();
       }
     }
-    return { requestId: input.requestId, model, cache: 'BYPASS', parts: parts() };
+    return { requestId: input.requestId, model, cache: status, timings: found.timings, parts: parts() };
   }
 
   async function simpleChat(input: SimpleChatInput): Promise<SimpleChatResult> {
@@ -160,6 +304,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       params: {},
       signal: input.signal,
       route: '/api/v1/chat',
+      cache: input.cache,
     };
     const result = await complete(turn);
     const reply = result.completion.choices[0]?.message.content ?? '';

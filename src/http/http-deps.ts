@@ -1,7 +1,9 @@
 /** What the HTTP modules need from the rest of the gateway: plain services, no adapters. */
 import type { Authenticator, Principal } from '../auth/api-keys';
 import { bearerToken } from '../auth/api-keys';
+import type { SemanticCache } from '../cache/semantic-cache';
 import type { ChatService } from '../chat/chat.service';
+import type { ThresholdBounds } from './cache-controls';
 import type { HealthService } from '../health/health.service';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../log';
@@ -15,6 +17,9 @@ export interface HttpDeps {
   logger: Logger;
   maxBodyBytes: number;
   instanceId: string;
+  /** Absent when the cache is switched off: cache routes then answer 404. */
+  cache?: SemanticCache;
+  thresholdBounds: ThresholdBounds;
 }
 
 /** Authenticates from the Authorization header; chat work is refused while draining. */

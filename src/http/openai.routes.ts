@@ -6,6 +6,7 @@ import { Elysia } from 'elysia';
 import { chatCompletionRequestSchema, toProviderFields, validate } from '../chat/chat.model';
 import { AppError } from '../errors';
 import { readJsonBody } from './body';
+import { cacheControlsOf } from './cache-controls';
 import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
 import { requestContext } from './request-context';
 import { SSE_HEADERS, sseStream } from './sse';
@@ -33,11 +34,21 @@ export function openAiRoutes(deps: HttpDeps) {
         refuseWhileDraining(deps);
         const body = validate(chatCompletionRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
         const { messages, params, stream, includeUsage } = toProviderFields(body);
+        const controls = cacheControlsOf(request.headers, deps.thresholdBounds);
         const abort = new AbortController();
         const onClientGone = () => abort.abort();
         request.signal.addEventListener('abort', onClientGone, { once: true });
         const end = deps.lifecycle.begin();
-        const turn = { tenant: principal.tenant, requestId: context.requestId, model: body.model ?? undefined, messages, params, signal: abort.signal, route: '/v1/chat/completions' };
+        const turn = {
+          tenant: principal.tenant,
+          requestId: context.requestId,
+          model: body.model ?? undefined,
+          messages,
+          params,
+          signal: abort.signal,
+          route: '/v1/chat/completions',
+          cache: controls,
+        };
         const finish = (fields: Record<string, unknown>) => {
           end();
           request.signal.removeEventListener('abort', onClientGone);
@@ -47,7 +58,7 @@ export function openAiRoutes(deps: HttpDeps) {
         try {
           if (!stream) {
             const result = await deps.chat.complete(turn);
-            finish({ status: 200, cache: result.cache, model: result.model, usage: result.completion.usage });
+            finish({ status: 200, cache: result.cache, similarity: result.similarity, model: result.model, usage: result.completion.usage, ...result.timings });
             return new Response(JSON.stringify(result.completion), {
               headers: { 'content-type': 'application/json', ...turnHeaders(result, context.startedAt) },
             });
@@ -55,7 +66,7 @@ export function openAiRoutes(deps: HttpDeps) {
           const result = await deps.chat.stream(turn);
           const meta = { id: `chatcmpl-${context.requestId}`, model: result.model, created: Math.floor(Date.now() / 1000), includeUsage };
           const body = sseStream(result.parts, meta, () => abort.abort(), {
-            onEnd: (outcome) => finish({ status: 200, cache: result.cache, model: result.model, outcome: outcome.status, ...(outcome.status === 'error' ? { error: outcome.error.code } : {}) }),
+            onEnd: (outcome) => finish({ status: 200, cache: result.cache, similarity: result.similarity, model: result.model, ...result.timings, outcome: outcome.status, ...(outcome.status === 'error' ? { error: outcome.error.code } : {}) }),
           });
           return new Response(body, { headers: { ...SSE_HEADERS, ...turnHeaders(result, context.startedAt) } });
         } catch (error) {

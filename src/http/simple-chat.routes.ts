@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia';
 import { simpleChatRequestSchema, validate } from '../chat/chat.model';
 import { readJsonBody } from './body';
+import { cacheControlsOf } from './cache-controls';
 import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
 import { requestContext } from './request-context';
 import { turnHeaders } from './turn-headers';
@@ -14,6 +15,7 @@ export function simpleChatRoutes(deps: HttpDeps) {
       const principal = principalOf(deps, request);
       refuseWhileDraining(deps);
       const body = validate(simpleChatRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
+      const controls = cacheControlsOf(request.headers, deps.thresholdBounds);
       const end = deps.lifecycle.begin();
       try {
         const result = await deps.chat.simpleChat({
@@ -23,6 +25,7 @@ export function simpleChatRoutes(deps: HttpDeps) {
           sessionId: body.sessionId,
           model: body.model,
           signal: request.signal,
+          cache: controls,
         });
         const { usage: _usage, entryId: _entry, ...reply } = result;
         return new Response(JSON.stringify(reply), {
