@@ -37,7 +37,9 @@ export interface CachedAnswer {
 const answer = customType<{ data: CachedAnswer; driverData: unknown }>({
   dataType: () => 'jsonb',
   toDriver: (value) => JSON.stringify(value),
-  fromDriver: (value) => (typeof value === 'string' ? JSON.parse(value) : value) as CachedAnswer,
+  // Both drivers already parse jsonb, so a string here is a JSON string value: not an answer, but it must not throw
+  // (one bad row would fail every query that reads it, reconciles included); the store's validation skips it.
+  fromDriver: (value) => value as CachedAnswer,
 });
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });

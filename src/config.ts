@@ -56,6 +56,10 @@ const schema = z.object({
   CACHE_THRESHOLD_MAX: num(0, 1).default(1),
   /** `false` switches the cache off entirely (every turn is a BYPASS). */
   CACHE_ENABLED: bool.default(true),
+  /** Second-stage check of semantic candidates (numbers, negation, direction, ...). Off only for baselines. */
+  CACHE_VERIFY: bool.default(true),
+  /** Partition semantic search by system prompt and earlier turns. Off only for baselines. */
+  CACHE_PARTITION_CONTEXT: bool.default(true),
   /** Prefix of every Redis key and channel: isolates deployments sharing one Redis. */
   REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, dots, colons, dashes or underscores').default('llmgw'),
   CACHE_L1_MAX_ENTRIES: int(0, 10_000_000).default(1000),

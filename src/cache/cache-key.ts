@@ -76,6 +76,8 @@ export interface CacheKeyInput {
   params: Record<string, unknown>;
   /** The embedder's model id: vectors of different models never share a partition. */
   embedderModelId: string;
+  /** False only for the plain-cosine baseline: earlier turns then do not separate partitions. */
+  partitionByContext?: boolean;
 }
 
 export function cacheKey(input: CacheKeyInput): CacheKeyResult {
@@ -87,7 +89,7 @@ export function cacheKey(input: CacheKeyInput): CacheKeyResult {
   const last = input.messages.at(-1);
   const text = last?.role === 'user' ? plainText(last) : undefined;
   if (text === undefined || text.trim() === '') return { cacheable: true, exactKey, ...base };
-  const context = input.messages.slice(0, -1);
+  const context = input.partitionByContext === false ? [] : input.messages.slice(0, -1);
   const partition = sha256(canonicalJson({ v: 1, ...base, params, context, embedder: input.embedderModelId }));
   return { cacheable: true, exactKey, semantic: { partition, text }, ...base };
 }

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { cacheEntries, cacheFeedback, cacheRemovals, type CacheEntryRow } from '../../db/schema';
 import type { CacheEntry } from './cache-entry';
-import type { EntryChanges, EntryStore, RemovedEntry } from './entry-store';
+import { pageEnd, type EntryChanges, type EntryStore, type RemovedEntry } from './entry-store';
 
 export interface DrizzleEntryStoreOptions {
   db: Db;
@@ -60,24 +60,32 @@ export function createDrizzleEntryStore(options: DrizzleEntryStoreOptions): Entr
 
   return {
     async insert(entry) {
+      const values = {
+        id: entry.id,
+        tenant: entry.tenant,
+        namespace: entry.namespace,
+        partition: entry.partition ?? '',
+        exactKey: entry.exactKey,
+        model: entry.model,
+        embedderModelId: entry.embedderModelId ?? null,
+        dimensions: entry.embedding?.length ?? null,
+        embedding: entry.embedding ?? null,
+        promptText: entry.promptText,
+        answer: entry.answer,
+        createdAt: entry.createdAt,
+        expiresAt: entry.expiresAt,
+      };
+      // An expired row that the purge has not reached yet still holds the exact key: replace it (with a new version,
+      // so other instances learn the new id) instead of answering "exists" with a row nobody may read. A live row
+      // is left alone, so concurrent stores of one answer keep one entry.
       const inserted = await db
         .insert(cacheEntries)
-        .values({
-          id: entry.id,
-          tenant: entry.tenant,
-          namespace: entry.namespace,
-          partition: entry.partition ?? '',
-          exactKey: entry.exactKey,
-          model: entry.model,
-          embedderModelId: entry.embedderModelId ?? null,
-          dimensions: entry.embedding?.length ?? null,
-          embedding: entry.embedding ?? null,
-          promptText: entry.promptText,
-          answer: entry.answer,
-          createdAt: entry.createdAt,
-          expiresAt: entry.expiresAt,
+        .values(values)
+        .onConflictDoUpdate({
+          target: cacheEntries.exactKey,
+          set: { ...values, hitCount: 0, lastHitAt: null, version: sql`nextval('cache_version_seq')` },
+          setWhere: lte(cacheEntries.expiresAt, sql`now()`),
         })
-        .onConflictDoNothing({ target: cacheEntries.exactKey })
         .returning({ id: cacheEntries.id });
       if (inserted.length > 0) return { entry, created: true };
       const existing = await one(and(eq(cacheEntries.exactKey, entry.exactKey), live()));
@@ -114,11 +122,14 @@ export function createDrizzleEntryStore(options: DrizzleEntryStoreOptions): Entr
         .where(gt(cacheRemovals.version, version))
         .orderBy(asc(cacheRemovals.version))
         .limit(limit);
-      const max = Math.max(version, ...rows.map((r) => r.version), ...removals.map((r) => r.version));
+      const end = pageEnd(version, limit, [...rows.map((r) => r.version), ...removals.map((r) => r.version)]);
       return {
-        upserts: rows.map(toEntry).filter((e): e is CacheEntry => e !== undefined),
-        removals: removals.map(({ entryId, tenant }) => ({ entryId, tenant })),
-        version: max,
+        upserts: rows
+          .filter((r) => r.version <= end)
+          .map(toEntry)
+          .filter((e): e is CacheEntry => e !== undefined),
+        removals: removals.filter((r) => r.version <= end).map(({ entryId, tenant }) => ({ entryId, tenant })),
+        version: end,
       };
     },
 

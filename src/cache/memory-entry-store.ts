@@ -1,6 +1,6 @@
 /** EntryStore in memory: the test double, with the same contract as the Drizzle adapter. */
 import type { CacheEntry } from './cache-entry';
-import type { EntryStore, RemovedEntry } from './entry-store';
+import { pageEnd, type EntryStore, type RemovedEntry } from './entry-store';
 
 interface Versioned {
   entry: CacheEntry;
@@ -49,10 +49,11 @@ export function createMemoryEntryStore(options: { now?: () => number } = {}): En
     async changesSince(since, limit) {
       const upserts = [...byId.values()].filter((v) => v.version > since && live(v)).sort((a, b) => a.version - b.version).slice(0, limit);
       const removed = removals.filter((r) => r.version > since).slice(0, limit);
+      const end = pageEnd(since, limit, [...upserts.map((v) => v.version), ...removed.map((r) => r.version)]);
       return {
-        upserts: upserts.map((v) => v.entry),
-        removals: removed.map(({ entryId, tenant }) => ({ entryId, tenant })),
-        version: Math.max(since, ...upserts.map((v) => v.version), ...removed.map((r) => r.version)),
+        upserts: upserts.filter((v) => v.version <= end).map((v) => v.entry),
+        removals: removed.filter((r) => r.version <= end).map(({ entryId, tenant }) => ({ entryId, tenant })),
+        version: end,
       };
     },
     async purgeExpired(at) {

@@ -64,6 +64,13 @@ export interface SemanticCacheOptions {
   candidates?: number;
   /** Prompts longer than this are matched exactly only: their embedding would cover just a prefix. */
   maxSemanticChars?: number;
+  /** False only for the plain-cosine baseline (see cache-key.ts). */
+  partitionByContext?: boolean;
+  /**
+   * The longest a lookup waits for its embedding before it is a MISS (default 5 s). Embedders have deadlines of
+   * their own; this one holds even for an adapter that hangs without ever rejecting.
+   */
+  embedTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -110,12 +117,18 @@ export class SemanticCache {
 
   /** Loads every live entry from L3 into the index (before the instance reports ready) and starts upkeep. */
   async start({ reconcileIntervalMs = 30_000, sweepIntervalMs = 60_000 } = {}): Promise<void> {
-    await this.reconcile();
+    // Subscribe before the first read: a change announced while that read runs is then applied twice (harmless),
+    // where subscribing after it would lose the change until the next periodic reconcile.
     if (this.options.bus) {
       const bus = this.options.bus;
-      this.unsubscribe = bus.subscribe((message) => this.onBusMessage(message));
-      bus.onReconnect(() => this.reconcile().then(() => undefined));
+      const unsubscribe = bus.subscribe((message) => this.onBusMessage(message));
+      const unsubscribeReconnect = bus.onReconnect(() => this.reconcile().then(() => undefined));
+      this.unsubscribe = () => {
+        unsubscribe();
+        unsubscribeReconnect();
+      };
     }
+    await this.reconcile();
     const every = (ms: number, task: () => Promise<unknown>) => {
       const timer = setInterval(() => void task().catch((error) => this.options.logger.warn('cache.upkeep_failed', { error })), ms);
       timer.unref?.();
@@ -135,7 +148,7 @@ export class SemanticCache {
   }
 
   key(request: Omit<LookupRequest, 'mode' | 'threshold'>): CacheKeyResult {
-    const result = cacheKey({ ...request, embedderModelId: this.embedderId });
+    const result = cacheKey({ ...request, embedderModelId: this.embedderId, partitionByContext: this.options.partitionByContext });
     if (!result.cacheable || !result.semantic) return result;
     const tooLong = result.semantic.text.length > (this.options.maxSemanticChars ?? 2048);
     return this.options.embedder && !tooLong ? result : { ...result, semantic: undefined };
@@ -240,12 +253,7 @@ export class SemanticCache {
     let applied = 0;
     for (;;) {
       const changes = await this.options.entries.changesSince(this.lastVersion, 1000);
-      for (const entry of changes.upserts) {
-        if (entry.embedderModelId && entry.embedderModelId !== this.embedderId) {
-          // Another model's vector: keep the entry for exact hits only.
-          this.index.add({ ...entry, embedding: undefined, partition: undefined });
-        } else this.index.add(entry);
-      }
+      for (const entry of changes.upserts) this.index.add(this.indexable(entry));
       for (const removal of changes.removals) {
         this.index.remove(removal.entryId);
         this.l1.delete(removal.entryId);
@@ -253,7 +261,9 @@ export class SemanticCache {
       applied += changes.upserts.length + changes.removals.length;
       const advanced = changes.version > this.lastVersion;
       this.lastVersion = changes.version;
-      if (!advanced || changes.upserts.length + changes.removals.length < 1000) break;
+      // Read until the version stops moving: a page can hold fewer than the limit and still not be the last one
+      // (corrupt rows are dropped from it), so its size says nothing.
+      if (!advanced) break;
     }
     this.counters.reconciles += 1;
     return applied;
@@ -311,7 +321,8 @@ export class SemanticCache {
       this.options.logger.warn('cache.l3_read_failed', { error });
       return undefined;
     });
-    if (!row) {
+    // The store judges expiry by its own clock (the database's); this instance's clock decides what it serves.
+    if (!row || isExpired(row, this.now())) {
       this.index.remove(id);
       this.l1.delete(id);
       return undefined;
@@ -325,14 +336,22 @@ export class SemanticCache {
     const embedder = this.options.embedder;
     if (!embedder) return undefined;
     const started = performance.now();
+    const timeoutMs = this.options.embedTimeoutMs ?? 5_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const [vector] = await embedder.embed([text]);
+      const [vector] = await Promise.race([
+        embedder.embed([text]),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`embedding took longer than ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
       return vector;
     } catch (error) {
       this.counters.embedFailures += 1;
       this.options.logger.warn('cache.embed_failed', { error });
       return undefined;
     } finally {
+      clearTimeout(timer);
       timings.embedMs = performance.now() - started;
     }
   }
@@ -351,7 +370,7 @@ export class SemanticCache {
         // The payload is ids only; the row (with its vector) comes from the source of truth.
         const entry = await this.options.entries.get(message.data.entryId);
         if (!entry) return;
-        this.index.add(entry.embedderModelId === this.embedderId ? entry : { ...entry, embedding: undefined, partition: undefined });
+        this.index.add(this.indexable(entry));
         return;
       }
       case 'cache.remove':
@@ -373,6 +392,18 @@ export class SemanticCache {
     }
   }
 
+  /**
+   * The entry as the index may hold it: its vector only when this embedder made it and it has this embedder's
+   * dimensions; otherwise it serves exact hits only. A vector of another length would make the partition's index
+   * throw on every later insert and search (a failed reconcile, failed requests), so it never gets in.
+   */
+  private indexable(entry: CacheEntry): CacheEntry {
+    const { embedding } = entry;
+    if (!embedding) return entry;
+    const fits = entry.embedderModelId === this.embedderId && embedding.length === this.options.embedder?.dimensions;
+    return fits ? entry : { ...entry, embedding: undefined, partition: undefined };
+  }
+
   private noteHit(id: string): void {
     this.pendingHits.add(id);
   }
@@ -384,7 +415,8 @@ export class SemanticCache {
     await this.options.entries.recordHits(ids);
   }
 
-  private async sweep(): Promise<void> {
+  /** Drops expired entries from the index and L1 and purges them from L3 (runs periodically after `start`). */
+  async sweep(): Promise<void> {
     for (const id of this.index.sweep(this.now())) this.l1.delete(id);
     await this.options.entries.purgeExpired(new Date(this.now()));
   }

@@ -5,14 +5,19 @@
 import type { CachedAnswer } from '../cache/cache-entry';
 import type { ChatCompletion, StreamPart, Usage } from '../llm/llm-provider';
 
-/** Only complete, single-choice, plain-text answers can be replayed faithfully. */
-export function storableFromCompletion(completion: ChatCompletion): CachedAnswer | undefined {
+/** A single-choice text answer in replayable form, whatever its finish reason (for followers of a flight). */
+export function replayableFromCompletion(completion: ChatCompletion): CachedAnswer | undefined {
   if (completion.choices.length !== 1) return undefined;
   const choice = completion.choices[0]!;
   const content = choice.message.content;
-  if (choice.finish_reason !== 'stop' || typeof content !== 'string' || content.trim() === '') return undefined;
-  if ((choice.message.tool_calls?.length ?? 0) > 0) return undefined;
-  return answerOf(content, 'stop', completion.usage);
+  if (typeof content !== 'string' || (choice.message.tool_calls?.length ?? 0) > 0) return undefined;
+  return answerOf(content, choice.finish_reason ?? 'stop', completion.usage);
+}
+
+/** Only complete (`stop`), non-empty, single-choice, plain-text answers are stored. */
+export function storableFromCompletion(completion: ChatCompletion): CachedAnswer | undefined {
+  const answer = replayableFromCompletion(completion);
+  return answer && answer.finishReason === 'stop' && answer.content.trim() !== '' ? answer : undefined;
 }
 
 export function answerOf(content: string, finishReason: string, usage: Usage | undefined): CachedAnswer {

@@ -11,7 +11,7 @@ import type { UsageRecorder } from '../usage/usage-recorder';
 import type { CachedAnswer } from '../cache/cache-entry';
 import type { LookupResult, SemanticCache } from '../cache/semantic-cache';
 import { SingleFlight } from '../cache/single-flight';
-import { answerOf, completionFromAnswer, replayParts, storableFromCompletion, usageOf } from './answers';
+import { answerOf, completionFromAnswer, replayableFromCompletion, replayParts, storableFromCompletion, usageOf } from './answers';
 import { AsyncQueue } from './async-queue';
 import { conversationNotFound, type ConversationStore } from './conversation-store';
 
@@ -111,8 +111,10 @@ const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
 /** What one upstream call produced, shared by every request of a single flight. */
 interface FlightOutcome {
   completion?: ChatCompletion;
-  answer?: CachedAnswer;
+  /** The text answer in replayable form (any finish reason); undefined for tool calls and multi-choice answers. */
+  replay?: CachedAnswer;
   usage?: Usage;
+  /** Set when the answer was complete and stored. */
   entryId?: string;
   upstreamMs: number;
 }
@@ -131,14 +133,15 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     return chosen;
   }
 
-  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, status: CacheStatus, startedAt: number) {
+  /** `shared`: a follower of a single flight; the leader's row already counts the upstream call. */
+  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, status: CacheStatus, startedAt: number, shared = false) {
     usage.record({
       requestId: input.requestId,
       tenant: input.tenant,
       route: input.route,
       model,
       cacheStatus: status,
-      upstreamCalled: status !== 'HIT' && status !== 'SEMANTIC_HIT',
+      upstreamCalled: !shared && status !== 'HIT' && status !== 'SEMANTIC_HIT',
       promptTokens: tokens?.prompt_tokens ?? 0,
       completionTokens: tokens?.completion_tokens ?? 0,
       latencyMs: Math.round(performance.now() - startedAt),
@@ -200,16 +203,15 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         const upstreamStarted = performance.now();
         const completion = await provider.complete({ ...request, signal });
         const upstreamMs = performance.now() - upstreamStarted;
-        const answer = storableFromCompletion(completion);
-        return { completion, answer, usage: completion.usage, upstreamMs, entryId: await store(found, answer) };
+        return { completion, replay: replayableFromCompletion(completion), usage: completion.usage, upstreamMs, entryId: await store(found, storableFromCompletion(completion)) };
       },
       input.signal,
     );
     const outcome = await flight.value;
-    // Followers of a streamed flight get the assembled answer; nothing stored means nothing to rebuild from.
-    const completion = outcome.completion ?? (outcome.answer ? completionFromAnswer(outcome.answer, model, input.requestId) : undefined);
+    // Followers of a streamed flight get the assembled answer.
+    const completion = outcome.completion ?? (outcome.replay ? completionFromAnswer(outcome.replay, model, input.requestId) : undefined);
     if (!completion) throw new AppError('upstream_error', 'The shared upstream answer could not be replayed; retry.');
-    recordUsage(input, model, flight.leader ? outcome.usage : undefined, found.status, startedAt);
+    recordUsage(input, model, outcome.usage, found.status, startedAt, !flight.leader);
     return { requestId: input.requestId, model, cache: found.status, entryId: outcome.entryId, completion, timings: { ...found.timings, upstreamMs: outcome.upstreamMs } };
   }
 
@@ -231,7 +233,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           const complete = finishReason === 'stop' && !toolCalls && text.trim() !== '';
           const answer = answerOf(text, finishReason, part.usage);
           const upstreamMs = performance.now() - upstreamStarted;
-          return { answer: complete ? answer : undefined, usage: part.usage, upstreamMs, entryId: complete ? await store(found, answer) : undefined };
+          return { replay: toolCalls ? undefined : answer, usage: part.usage, upstreamMs, entryId: complete ? await store(found, answer) : undefined };
         }
       }
       throw new AppError('upstream_error', 'The upstream stream ended without finishing.');
@@ -249,6 +251,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return { ...hitMeta(input, model, found), parts: replayParts(found.entry.answer, model) };
     }
     let source: AsyncIterable<StreamPart>;
+    let leaderFlight: Promise<FlightOutcome> | undefined;
     if (found.status === 'BYPASS') {
       source = provider.stream({ model, messages: input.messages, params: input.params, requestId: input.requestId, signal: input.signal });
     } else {
@@ -257,16 +260,20 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       if (!flight.leader) {
         // Someone is already asking this exact question: wait for the whole answer and replay it.
         const outcome = await flight.value;
-        if (!outcome.answer) throw new AppError('upstream_error', 'The shared upstream answer was incomplete; retry.');
-        recordUsage(input, model, undefined, found.status, startedAt);
-        return { requestId: input.requestId, model, cache: found.status, entryId: outcome.entryId, timings: found.timings, parts: replayParts(outcome.answer, model) };
+        if (!outcome.replay) throw new AppError('upstream_error', 'The shared upstream answer cannot be replayed as a stream; retry.');
+        recordUsage(input, model, outcome.usage, found.status, startedAt, true);
+        return { requestId: input.requestId, model, cache: found.status, entryId: outcome.entryId, timings: found.timings, parts: replayParts(outcome.replay, model) };
       }
       source = queue;
+      // If every caller left before the flight started, the work never runs and nothing ends the queue.
+      leaderFlight = flight.value;
+      flight.value.catch(() => queue.end());
     }
     const iterator = source[Symbol.asyncIterator]();
     // Wait for the first part so that an upstream that fails before answering gets a proper HTTP status.
     const first = await iterator.next();
     if (!first.done && first.value.type === 'error') throw first.value.error;
+    if (first.done && leaderFlight) await leaderFlight; // surfaces the reason the flight never produced a part
     const status = found.status;
     async function* parts(): AsyncGenerator<StreamPart> {
       try {
