@@ -10,6 +10,7 @@ import { cacheRoutes } from './http/cache.routes';
 import { healthRoutes } from './http/health.routes';
 import type { HttpDeps } from './http/http-deps';
 import { openAiRoutes } from './http/openai.routes';
+import { performanceRoutes, type PerformanceDeps } from './http/performance.routes';
 import { requestContext } from './http/request-context';
 import { simpleChatRoutes } from './http/simple-chat.routes';
 
@@ -28,11 +29,13 @@ function mapFrameworkError(code: string | number, error: unknown): AppError {
   }
 }
 
-export function createApp(deps: HttpDeps) {
+export function createApp(deps: HttpDeps & { performance?: PerformanceDeps }) {
+  const metrics = deps.performance?.metrics;
   return new Elysia({ name: 'llm-gateway' })
-    .use(cors({ credentials: false, maxAge: 600, exposeHeaders: ['x-request-id', 'x-cache', 'x-cache-similarity', 'x-cache-entry', 'server-timing', 'retry-after'] }))
+    .use(cors({ credentials: false, maxAge: 600, exposeHeaders: ['x-request-id', 'x-cache', 'x-cache-similarity', 'x-cache-entry', 'server-timing', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'] }))
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestContext(request).requestId;
+      metrics?.httpInFlight.inc();
     })
     .onError(({ code, error, request }) => {
       const context = requestContext(request);
@@ -44,10 +47,17 @@ export function createApp(deps: HttpDeps) {
       }
       return errorResponse(appError, pathname, context.requestId);
     })
-    .onAfterResponse(({ request, set, responseValue }) => {
+    .onAfterResponse((ctx) => {
+      const { request, set, responseValue } = ctx;
       const context = requestContext(request);
-      if (context.logged) return;
       const status = responseValue instanceof Response ? responseValue.status : typeof set.status === 'number' ? set.status : 200;
+      if (metrics) {
+        metrics.httpInFlight.dec();
+        // The route template, never the raw path: bounded label cardinality.
+        const route = (ctx as { route?: string }).route ?? 'unmatched';
+        metrics.recordHttpRequest({ route, method: request.method, status, durationSeconds: (performance.now() - context.startedAt) / 1000 });
+      }
+      if (context.logged) return;
       const path = new URL(request.url).pathname;
       if (path === '/api/health/ping') return; // probes every few seconds would drown the log
       deps.logger.info('http.request', { requestId: context.requestId, method: request.method, path, status, ms: Math.round(performance.now() - context.startedAt) });
@@ -55,7 +65,8 @@ export function createApp(deps: HttpDeps) {
     .use(healthRoutes(deps))
     .use(openAiRoutes(deps))
     .use(simpleChatRoutes(deps))
-    .use(cacheRoutes(deps));
+    .use(cacheRoutes(deps))
+    .use(deps.performance ? performanceRoutes({ ...deps, performance: deps.performance }) : new Elysia());
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -34,6 +34,8 @@ export interface AppErrorOptions {
   retryAfterSec?: number;
   /** The request field the error is about (OpenAI's `param`). */
   param?: string;
+  /** Extra response headers (e.g. RateLimit-* on a 429). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -43,6 +45,7 @@ export class AppError extends Error {
   readonly type: string;
   readonly retryAfterSec?: number;
   readonly param?: string;
+  readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -52,6 +55,7 @@ export class AppError extends Error {
     this.type = ERROR_CODES[code].type;
     this.retryAfterSec = options.retryAfterSec;
     this.param = options.param;
+    this.headers = options.headers;
   }
 }
 

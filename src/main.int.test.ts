@@ -40,6 +40,8 @@ beforeAll(async () => {
     GATEWAY_API_KEYS: `${KEY}:city,sk-county-key-02:county`,
     LOG_LEVEL: 'silent',
     SHUTDOWN_GRACE_MS: '5000',
+    RATE_LIMIT_CHAT_PER_SEC: '1000',
+    RATE_LIMIT_API_PER_SEC: '5',
   });
   gateway = await startGateway(config, silentLogger);
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
@@ -159,9 +161,74 @@ describe('the semantic cache through the gateway', () => {
     expect(hit.response.headers.get('x-cache')).toBe('HIT');
   });
 
+  test('keeps answering the liveness probe while the embedder is busy', async () => {
+    let pending = 0;
+    const turns = Array.from({ length: 48 }, (_, i) => {
+      pending += 1;
+      return client.chat.completions
+        .create({ model: 'deepseek-chat', messages: ask(`Busy embedder question number ${i}: ${'Wie lange dauert die Bearbeitung eines Bauantrags? '.repeat(8)}`) })
+        .finally(() => (pending -= 1));
+    });
+    await Bun.sleep(5);
+    const ping = await fetch(`${gateway.url}/api/health/ping`);
+    const stillPending = pending;
+    expect(ping.status).toBe(200);
+    // Inference runs in a Worker: the probe is answered while embeddings are still being computed.
+    expect(stillPending).toBeGreaterThan(0);
+    await Promise.all(turns);
+  });
+
   test('rejects a threshold header out of range with 400', async () => {
     const error = await client.chat.completions.create({ model: 'deepseek-chat', messages: ask('threshold test') }, { headers: { 'x-cache-threshold': '7' } }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
+
+describe('operations', () => {
+  const get = (path: string) => fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+
+  test('exposes Prometheus metrics that count requests and cache lookups', async () => {
+    const messages = ask('Where can I register a dog in Saarlouis?');
+    await client.chat.completions.create({ model: 'deepseek-chat', messages });
+    await client.chat.completions.create({ model: 'deepseek-chat', messages });
+    const response = await fetch(`${gateway.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await response.text();
+    expect(text).toMatch(/llmgw_http_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} [1-9]/);
+    expect(text).toMatch(/llmgw_cache_lookups_total\{[^}]*result="HIT"[^}]*\} [1-9]/);
+    expect(text).toMatch(/llmgw_upstream_requests_total\{[^}]*model="deepseek-chat"[^}]*\} [1-9]/);
+  });
+
+  test('reports real-time figures and a cost analysis with cache savings', async () => {
+    const figures = await (await get('/api/v1/performance/metrics')).json();
+    expect(figures.cache.hits).toBeGreaterThan(0);
+    expect(figures.upstream.breaker).toBe('closed');
+    await Bun.sleep(1_200); // the usage recorder flushes every second
+    const cost = await (await get('/api/v1/performance/cost-analysis')).json();
+    expect(cost.total.requests).toBeGreaterThan(0);
+    expect(cost.total.upstreamCallsAvoided).toBeGreaterThan(0);
+    expect(cost.total.savedCostUsd).toBeGreaterThan(0);
+    expect(cost.byTenant.map((t: { tenant: string }) => t.tenant)).toEqual(['city']);
+    expect((await get('/api/v1/performance/cost-analysis?days=-1')).status).toBe(400);
+  });
+
+  test('limits API calls per key with 429, Retry-After and RateLimit headers', async () => {
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 12; i++) {
+      const response = await get('/v1/models');
+      statuses.push(response.status);
+      if (response.status === 429) limited ??= response;
+      else await response.arrayBuffer();
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
+    expect(limited).toBeDefined();
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited!.headers.get('ratelimit-limit')).toBe('5');
+    expect((await limited!.json()).error.code).toBe('rate_limited');
+    // Another key has its own budget.
+    const other = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: 'Bearer sk-county-key-02' } });
+    expect(other.status).toBe(200);
   });
 });
 

@@ -23,6 +23,14 @@ import type { Bus } from './sync/bus';
 import { createMemoryBus } from './sync/memory-bus';
 import { createRedisBus } from './sync/redis-bus';
 import { createDrizzleUsageStore } from './usage/drizzle-usage-store';
+import { instrumentProvider } from './llm/instrumented-provider';
+import { BREAKER_STATE_VALUE, createGatewayMetrics } from './metrics/gateway-metrics';
+import { createRegistry } from './metrics/registry';
+import { InstanceCensus } from './ratelimit/instance-census';
+import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter';
+import type { RateLimiter } from './ratelimit/rate-limiter';
+import { rateRule } from './ratelimit/rate-limiter';
+import { RedisRateLimiter, rateLimiterRedisOptions } from './ratelimit/redis-rate-limiter';
 import { createUsageRecorder } from './usage/usage-recorder';
 
 export interface RunningGateway {
@@ -72,9 +80,38 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ? createRedisBus({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger })
     : createMemoryBus({ instanceId: config.INSTANCE_ID, logger });
   if (config.REDIS_URL && !(await bus.ready(5_000))) logger.warn('bus.not_ready', { message: 'Redis is unreachable; running single-instance until it returns.' });
-  const provider = createProvider(config, logger);
+  // `gateway_instance`, not `instance`: Prometheus sets `instance` itself at scrape time.
+  const registry = createRegistry({ prefix: 'llmgw_', defaultLabels: { gateway_instance: config.INSTANCE_ID } });
+  const metrics = createGatewayMetrics(registry);
+  const rawProvider = createProvider(config, logger);
+  const provider = instrumentProvider(rawProvider, metrics);
   const lifecycle = createLifecycle();
-  const usage = createUsageRecorder({ store: createDrizzleUsageStore({ db: database.db }), logger });
+  const usageStore = createDrizzleUsageStore({ db: database.db });
+  const usage = createUsageRecorder({ store: usageStore, logger });
+  // Rate limits: shared through Redis (one atomic script per decision), else per instance.
+  const limiterRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { ...rateLimiterRedisOptions, connectionName: `ratelimit:${config.INSTANCE_ID}` }) : undefined;
+  limiterRedis?.on('error', () => {});
+  const census = limiterRedis ? new InstanceCensus({ redis: limiterRedis, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger }) : undefined;
+  census?.start();
+  const limiter: RateLimiter = limiterRedis
+    ? new RedisRateLimiter({ redis: limiterRedis, prefix: config.REDIS_PREFIX, logger, knownInstances: () => census!.count() })
+    : new MemoryRateLimiter();
+  metrics.setCollector('breakerState', () => BREAKER_STATE_VALUE[provider.health().breaker]);
+  metrics.setCollector('upstreamConcurrencyInUse', () => provider.health().inFlight);
+  metrics.setCollector('upstreamConcurrencyLimit', () => provider.health().maxConnections);
+  metrics.setCollector('upstreamQueueDepth', () => provider.health().queued);
+  metrics.setCollector('dbPoolConnections', () => [{ labels: { state: 'max' }, value: database.poolStats().max }]);
+  metrics.setCollector('busPublished', () => bus.stats().published);
+  metrics.setCollector('busReceived', () => bus.stats().received);
+  metrics.setCollector('busDropped', () => {
+    const stats = bus.stats();
+    return [
+      { labels: { reason: 'echo' }, value: stats.droppedEchoes },
+      { labels: { reason: 'malformed' }, value: stats.droppedMalformed },
+      { labels: { reason: 'publish_failed' }, value: stats.publishFailures },
+      { labels: { reason: 'handler_error' }, value: stats.handlerErrors },
+    ];
+  });
   let cache: SemanticCache | undefined;
   if (config.CACHE_ENABLED) {
     cache = await buildSemanticCache({ config, db: database.db, redis, bus, logger });
@@ -89,6 +126,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     models: config.LLM_MODELS,
     defaultModel: config.LLM_MODEL,
     logger,
+    metrics,
   });
   const health = createHealthService({
     instanceId: config.INSTANCE_ID,
@@ -96,6 +134,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     upstream: () => provider.health(),
     dependencies: [
       { name: 'database', critical: true, check: async () => ({ ok: await database.ping(), detail: { driver: database.driver } }) },
+      { name: 'rate_limiter', critical: false, check: async () => ({ ok: limiter.health().mode !== 'degraded-local', detail: { ...limiter.health() } }) },
       ...(config.REDIS_URL ? [{ name: 'redis', critical: false, check: async () => ({ ok: bus.stats().connected && redis?.status === 'ready', detail: { bus: bus.stats().connected, l2: redis?.status } }) }] : []),
     ],
   });
@@ -109,6 +148,25 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     maxBodyBytes: config.MAX_BODY_BYTES,
     instanceId: config.INSTANCE_ID,
     thresholdBounds: { min: config.CACHE_THRESHOLD_MIN, max: config.CACHE_THRESHOLD_MAX },
+    limits: {
+      limiter,
+      chat: rateRule(config.RATE_LIMIT_CHAT_PER_SEC),
+      api: rateRule(config.RATE_LIMIT_API_PER_SEC),
+      onReject: (cls) => metrics.rateLimitRejections.inc({ class: cls }),
+    },
+    performance: {
+      registry,
+      metrics,
+      usageStore,
+      snapshot: () => ({
+        cache: cache?.stats(),
+        usage: usage.stats(),
+        upstream: provider.health(),
+        bus: bus.stats(),
+        rateLimiter: limiter.health(),
+        database: database.poolStats(),
+      }),
+    },
   });
   app.listen({
     port: config.PORT,
@@ -139,6 +197,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await cache?.close();
       await usage.close();
       await bus.close();
+      await census?.stop();
+      limiterRedis?.disconnect();
       redis?.disconnect();
       await database.close();
       logger.info('gateway.stopped', { reason });

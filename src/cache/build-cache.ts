@@ -13,7 +13,8 @@ import type { Logger } from '../log';
 import type { Bus } from '../sync/bus';
 import { createDrizzleEntryStore } from './drizzle-entry-store';
 import { createRedisExactCache } from './redis-exact-cache';
-import { SemanticCache, type MatchVerifier } from './semantic-cache';
+import { SemanticCache } from './semantic-cache';
+import { createMatchVerifier } from './verify';
 import { defaultThreshold } from './thresholds';
 
 export interface BuildCacheOptions {
@@ -22,7 +23,6 @@ export interface BuildCacheOptions {
   redis?: Redis;
   bus: Bus;
   logger: Logger;
-  verifier?: MatchVerifier;
 }
 
 async function buildEmbedder(config: Config, logger: Logger): Promise<Embedder | undefined> {
@@ -45,17 +45,27 @@ export async function buildSemanticCache(options: BuildCacheOptions): Promise<Se
   const { config, logger } = options;
   const embedder = await buildEmbedder(config, logger);
   const threshold = config.CACHE_SIMILARITY_THRESHOLD ?? defaultThreshold(embedder?.modelId);
-  logger.info('cache.configured', { embedder: embedder?.modelId ?? 'none', dimensions: embedder?.dimensions, threshold, l2: options.redis ? 'redis' : 'none' });
+  logger.info('cache.configured', {
+    embedder: embedder?.modelId ?? 'none',
+    dimensions: embedder?.dimensions,
+    threshold,
+    verifier: config.CACHE_VERIFY,
+    partitionByContext: config.CACHE_PARTITION_CONTEXT,
+    l2: options.redis ? 'redis' : 'none',
+  });
   return new SemanticCache({
     entries: createDrizzleEntryStore({ db: options.db, onCorrupt: (entryId, problem) => logger.warn('cache.corrupt_row', { entryId, problem }) }),
     l2: options.redis ? createRedisExactCache({ redis: options.redis, prefix: config.REDIS_PREFIX, logger }) : undefined,
     embedder,
-    verifier: options.verifier,
+    verifier: config.CACHE_VERIFY ? createMatchVerifier() : undefined,
+    partitionByContext: config.CACHE_PARTITION_CONTEXT,
     bus: options.bus,
     logger,
     createIndex: (dimensions) => new AdaptiveIndex({ dimensions }),
     ttlSeconds: config.CACHE_TTL_SECONDS,
     threshold,
     l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,
+    // The embedder's own per-call deadline plus room for micro-batching: this one only catches an adapter that hangs.
+    embedTimeoutMs: config.EMBEDDINGS_TIMEOUT_MS + 1_000,
   });
 }

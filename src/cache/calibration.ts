@@ -96,6 +96,11 @@ export function thresholdGrid(from: number, to: number, step: number): number[] 
 export interface PickOptions extends EvaluateOptions {
   /** Largest acceptable false-hit rate, e.g. 0.01. */
   maxFalseHitRate: number;
+  /**
+   * `point` (default): the observed false-hit rate must meet the target. `wilson95`: the upper end of its 95%
+   * Wilson interval must (needs enough negatives: with none seen in 100, the bound is still 3.7%).
+   */
+  bound?: 'point' | 'wilson95';
   /** Candidate thresholds, ascending; default 0 to 1 in steps of 0.005. */
   candidates?: readonly number[];
 }
@@ -116,8 +121,9 @@ export function pickThreshold(pairs: readonly ScoredPair[], options: PickOptions
   let last: RateAt | undefined;
   for (const threshold of candidates) {
     last = evaluateAt(pairs, threshold, options);
+    const rate = options.bound === 'wilson95' ? wilsonUpper(last.falseHits, last.negatives) : last.falseHitRate;
     // A tiny epsilon so that e.g. 1/100 counts as meeting a target of 0.01 despite float rounding.
-    if (last.falseHitRate <= options.maxFalseHitRate + 1e-12) return { ok: true, threshold, at: last };
+    if (rate <= options.maxFalseHitRate + 1e-12) return { ok: true, threshold, at: last };
   }
   return { ok: false, highest: last! };
 }
@@ -153,4 +159,17 @@ export function breakdown(
   return [...rows.values()]
     .map((row) => ({ ...row, rate: ratio(row.hits, row.count) }))
     .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+}
+
+/**
+ * Upper end of the 95% Wilson score interval for a rate of `k` in `n`: how high the true false-hit rate could
+ * plausibly be given what was observed. With 0 false hits in 100 negatives it is still about 3.7%.
+ */
+export function wilsonUpper(k: number, n: number, z = 1.96): number {
+  if (n === 0) return 1;
+  const p = k / n;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * n);
+  const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return Math.min(1, (centre + margin) / (1 + z2 / n));
 }

@@ -8,6 +8,8 @@ import { AppError } from '../errors';
 import type { ChatCompletion, ChatMessage, LlmProvider, StreamPart, Usage } from '../llm/llm-provider';
 import type { Logger } from '../log';
 import type { UsageRecorder } from '../usage/usage-recorder';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { costUsd, DEFAULT_PRICES, type PriceTable } from '../usage/pricing';
 import type { CachedAnswer } from '../cache/cache-entry';
 import type { LookupResult, SemanticCache } from '../cache/semantic-cache';
 import { SingleFlight } from '../cache/single-flight';
@@ -95,6 +97,9 @@ export interface ChatServiceOptions {
   logger: Logger;
   /** How many earlier messages of a stored session are sent upstream. */
   historyLimit?: number;
+  /** Cache, token and cost counters; absent in tests that do not look at them. */
+  metrics?: GatewayMetrics;
+  prices?: PriceTable;
 }
 
 export interface ChatService {
@@ -120,7 +125,8 @@ interface FlightOutcome {
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { provider, conversations, usage, models, defaultModel, logger, cache } = options;
+  const { provider, conversations, usage, models, defaultModel, logger, cache, metrics } = options;
+  const prices = options.prices ?? DEFAULT_PRICES;
   const historyLimit = options.historyLimit ?? 50;
   const served = new Set(models);
   const flights = new SingleFlight<FlightOutcome>();
@@ -134,7 +140,18 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   }
 
   /** `shared`: a follower of a single flight; the leader's row already counts the upstream call. */
-  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, status: CacheStatus, startedAt: number, shared = false) {
+  function recordUsage(input: TurnInput, model: string, tokens: Usage | undefined, status: CacheStatus, startedAt: number, shared = false, similarity?: number) {
+    if (metrics) {
+      const upstream = !shared && status !== 'HIT' && status !== 'SEMANTIC_HIT';
+      const source = upstream ? 'upstream' : 'cache';
+      const prompt = tokens?.prompt_tokens ?? 0;
+      const completion = tokens?.completion_tokens ?? 0;
+      const cost = costUsd(prices, model, prompt, completion);
+      metrics.recordCacheLookup(status, similarity);
+      metrics.tokens.inc({ direction: 'prompt', source }, prompt);
+      metrics.tokens.inc({ direction: 'completion', source }, completion);
+      (upstream ? metrics.costSpent : metrics.costSaved).inc({ model }, cost);
+    }
     usage.record({
       requestId: input.requestId,
       tenant: input.tenant,
@@ -187,7 +204,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const model = resolveModel(input.model);
     const found = await lookup(input, model);
     if (found.status === 'HIT' || found.status === 'SEMANTIC_HIT') {
-      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt);
+      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt, false, found.status === 'SEMANTIC_HIT' ? found.similarity : undefined);
       return { ...hitMeta(input, model, found), completion: completionFromAnswer(found.entry.answer, model, input.requestId) };
     }
     const request = { model, messages: input.messages, params: input.params, requestId: input.requestId };
@@ -247,7 +264,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const model = resolveModel(input.model);
     const found = await lookup(input, model);
     if (found.status === 'HIT' || found.status === 'SEMANTIC_HIT') {
-      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt);
+      recordUsage(input, model, usageOf(found.entry.answer), found.status, startedAt, false, found.status === 'SEMANTIC_HIT' ? found.similarity : undefined);
       return { ...hitMeta(input, model, found), parts: replayParts(found.entry.answer, model) };
     }
     let source: AsyncIterable<StreamPart>;

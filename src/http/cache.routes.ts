@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { validate } from '../chat/chat.model';
 import { AppError } from '../errors';
 import { readJsonBody } from './body';
-import { principalOf, type HttpDeps } from './http-deps';
+import { admit, type HttpDeps } from './http-deps';
 
 const feedbackSchema = z.strictObject({
   entryId: z.string().uuid('must be an entry id from an x-cache-entry header'),
@@ -23,8 +23,8 @@ export function cacheRoutes(deps: HttpDeps) {
   };
 
   return new Elysia({ prefix: '/api/v1/cache' })
-    .delete('/', async ({ request, query }) => {
-      const { tenant } = principalOf(deps, request);
+    .delete('/', async ({ request, query, server }) => {
+      const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
       const namespace = typeof query.namespace === 'string' ? query.namespace : undefined;
       if (namespace !== undefined && !NAMESPACE.test(namespace)) {
         throw new AppError('invalid_request', 'The namespace must be 1-64 letters, digits, dots, dashes or underscores.', { param: 'namespace' });
@@ -32,8 +32,8 @@ export function cacheRoutes(deps: HttpDeps) {
       const removed = await cacheOf().flush(tenant, namespace);
       return { flushed: true, removed, tenant, ...(namespace ? { namespace } : {}) };
     })
-    .delete('/entries/:id', async ({ request, params }) => {
-      const { tenant } = principalOf(deps, request);
+    .delete('/entries/:id', async ({ request, params, server }) => {
+      const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
       if (!ENTRY_ID.test(params.id)) throw new AppError('invalid_request', 'An entry id is a UUID from an x-cache-entry header.', { param: 'id' });
       const removed = await cacheOf().remove(tenant, [params.id], 'deleted');
       if (removed.length === 0) throw new AppError('not_found', `No cache entry '${params.id}' exists for this API key.`);
@@ -41,8 +41,8 @@ export function cacheRoutes(deps: HttpDeps) {
     })
     .post(
       '/feedback',
-      async ({ request }) => {
-        const { tenant } = principalOf(deps, request);
+      async ({ request, server }) => {
+        const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
         const body = validate(feedbackSchema, await readJsonBody(request, { maxBytes: 16 * 1024 }));
         if (body.correct) return { accepted: true, evicted: false };
         const evicted = await cacheOf().reportWrongHit(tenant, body.entryId);

@@ -15,10 +15,13 @@ export function errorBody(error: AppError, pathname: string, requestId: string):
   return { error: { code: error.code, message: error.message, requestId } };
 }
 
-export function errorHeaders(error: AppError, requestId: string): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
-  if (error.retryAfterSec !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSec)));
-  if (error.status === 401) headers['www-authenticate'] = 'Bearer';
+export function errorHeaders(error: AppError, requestId: string): Headers {
+  // A Headers object, so a header the error already carries (any case) is replaced, never duplicated.
+  const headers = new Headers(error.headers);
+  headers.set('content-type', 'application/json');
+  headers.set('x-request-id', requestId);
+  if (error.retryAfterSec !== undefined) headers.set('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSec))));
+  if (error.status === 401) headers.set('www-authenticate', 'Bearer');
   return headers;
 }
 

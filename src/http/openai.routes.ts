@@ -7,7 +7,7 @@ import { chatCompletionRequestSchema, toProviderFields, validate } from '../chat
 import { AppError } from '../errors';
 import { readJsonBody } from './body';
 import { cacheControlsOf } from './cache-controls';
-import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
+import { admit, refuseWhileDraining, type HttpDeps } from './http-deps';
 import { requestContext } from './request-context';
 import { SSE_HEADERS, sseStream } from './sse';
 import { turnHeaders } from './turn-headers';
@@ -18,19 +18,19 @@ export function openAiRoutes(deps: HttpDeps) {
   const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'llm-gateway' });
 
   return new Elysia({ prefix: '/v1' })
-    .get('/models', ({ request }) => {
-      principalOf(deps, request);
+    .get('/models', async ({ request, server, set }) => {
+      Object.assign(set.headers, (await admit(deps, request, 'api', server?.requestIP(request)?.address)).headers);
       return { object: 'list', data: deps.chat.models.map(modelObject) };
     })
-    .get('/models/:id', ({ request, params }) => {
-      principalOf(deps, request);
+    .get('/models/:id', async ({ request, params, server, set }) => {
+      Object.assign(set.headers, (await admit(deps, request, 'api', server?.requestIP(request)?.address)).headers);
       return modelObject(deps.chat.resolveModel(params.id));
     })
     .post(
       '/chat/completions',
-      async ({ request }) => {
+      async ({ request, server }) => {
         const context = requestContext(request);
-        const principal = principalOf(deps, request);
+        const { principal, headers: limitHeaders } = await admit(deps, request, 'chat', server?.requestIP(request)?.address);
         refuseWhileDraining(deps);
         const body = validate(chatCompletionRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
         const { messages, params, stream, includeUsage } = toProviderFields(body);
@@ -60,7 +60,7 @@ export function openAiRoutes(deps: HttpDeps) {
             const result = await deps.chat.complete(turn);
             finish({ status: 200, cache: result.cache, similarity: result.similarity, model: result.model, usage: result.completion.usage, ...result.timings });
             return new Response(JSON.stringify(result.completion), {
-              headers: { 'content-type': 'application/json', ...turnHeaders(result, context.startedAt) },
+              headers: { 'content-type': 'application/json', ...limitHeaders, ...turnHeaders(result, context.startedAt) },
             });
           }
           const result = await deps.chat.stream(turn);
@@ -68,7 +68,7 @@ export function openAiRoutes(deps: HttpDeps) {
           const body = sseStream(result.parts, meta, () => abort.abort(), {
             onEnd: (outcome) => finish({ status: 200, cache: result.cache, similarity: result.similarity, model: result.model, ...result.timings, outcome: outcome.status, ...(outcome.status === 'error' ? { error: outcome.error.code } : {}) }),
           });
-          return new Response(body, { headers: { ...SSE_HEADERS, ...turnHeaders(result, context.startedAt) } });
+          return new Response(body, { headers: { ...SSE_HEADERS, ...limitHeaders, ...turnHeaders(result, context.startedAt) } });
         } catch (error) {
           finish({ status: error instanceof AppError ? error.status : 500, error: error instanceof AppError ? error.code : 'internal_error' });
           throw error;

@@ -3,16 +3,16 @@ import { Elysia } from 'elysia';
 import { simpleChatRequestSchema, validate } from '../chat/chat.model';
 import { readJsonBody } from './body';
 import { cacheControlsOf } from './cache-controls';
-import { principalOf, refuseWhileDraining, type HttpDeps } from './http-deps';
+import { admit, refuseWhileDraining, type HttpDeps } from './http-deps';
 import { requestContext } from './request-context';
 import { turnHeaders } from './turn-headers';
 
 export function simpleChatRoutes(deps: HttpDeps) {
   return new Elysia({ prefix: '/api/v1' }).post(
     '/chat',
-    async ({ request }) => {
+    async ({ request, server }) => {
       const context = requestContext(request);
-      const principal = principalOf(deps, request);
+      const { principal, headers: limitHeaders } = await admit(deps, request, 'chat', server?.requestIP(request)?.address);
       refuseWhileDraining(deps);
       const body = validate(simpleChatRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
       const controls = cacheControlsOf(request.headers, deps.thresholdBounds);
@@ -29,7 +29,7 @@ export function simpleChatRoutes(deps: HttpDeps) {
         });
         const { usage: _usage, entryId: _entry, ...reply } = result;
         return new Response(JSON.stringify(reply), {
-          headers: { 'content-type': 'application/json', ...turnHeaders({ requestId: context.requestId, ...result }, context.startedAt) },
+          headers: { 'content-type': 'application/json', ...limitHeaders, ...turnHeaders({ requestId: context.requestId, ...result }, context.startedAt) },
         });
       } finally {
         end();

@@ -1,0 +1,41 @@
+/**
+ * Operations surface: Prometheus exposition (`/metrics`), real-time figures as JSON, and the cost analysis.
+ * Figures are instance-wide, except cost analysis, which reads the shared usage records (all instances).
+ */
+import { Elysia } from 'elysia';
+import { AppError } from '../errors';
+import { metricsResponse } from '../metrics/exposition';
+import type { Registry } from '../metrics/registry';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { analyzeCost } from '../usage/cost-analysis';
+import type { UsageStore } from '../usage/usage-store';
+import { admit, type HttpDeps } from './http-deps';
+
+export interface PerformanceDeps {
+  registry: Registry;
+  metrics: GatewayMetrics;
+  usageStore: UsageStore;
+  /** Extra live figures (cache, usage buffer, upstream, bus, sockets) gathered at request time. */
+  snapshot: () => Record<string, unknown>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDeps }) {
+  const { registry, metrics, usageStore, snapshot } = deps.performance;
+  return new Elysia()
+    .get('/metrics', () => metricsResponse(registry))
+    .get('/api/v1/performance/metrics', async ({ request, server }) => {
+      await admit(deps, request, 'api', server?.requestIP(request)?.address);
+      return { instanceId: deps.instanceId, ...metrics.realtimeSnapshot(), ...snapshot() };
+    })
+    .get('/api/v1/performance/cost-analysis', async ({ request, query, server }) => {
+      const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
+      const days = query.days === undefined ? 30 : Number(query.days);
+      if (!Number.isFinite(days) || days <= 0 || days > 3660) {
+        throw new AppError('invalid_request', 'days must be a number of days from 0 to 3660.', { param: 'days' });
+      }
+      // In keyed mode a caller sees its own tenant only; open mode has one tenant anyway.
+      return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: deps.auth.openMode ? undefined : tenant });
+    });
+}
