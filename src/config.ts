@@ -70,6 +70,13 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Self-tuning: how often it runs, its bounds, and the alert targets. */
+  TUNING_INTERVAL_MS: int(0, 3_600_000).default(30_000),
+  CACHE_L1_MAX_ENTRIES_CEILING: int(0, 10_000_000).default(20_000),
+  MEMORY_SOFT_LIMIT_MB: int(64, 1_000_000).default(3072),
+  ALERT_P95_MS: int(1, 3_600_000).default(15_000),
+  ALERT_ERROR_RATE: num(0, 1).default(0.05),
+  ALERT_MIN_HIT_RATE: num(0, 1).default(0.05),
   /** Mock LLM knobs, used only when no upstream key is set. */
   MOCK_LLM_LATENCY_MS: int(0, 600_000).default(0),
   MOCK_LLM_TOKENS_PER_SEC: num(0, 1_000_000).default(0),

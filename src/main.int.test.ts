@@ -212,6 +212,15 @@ describe('operations', () => {
     expect((await get('/api/v1/performance/cost-analysis?days=-1')).status).toBe(400);
   });
 
+  test('runs the tuning step on demand and reports what it changed', async () => {
+    const response = await fetch(`${gateway.url}/api/v1/performance/optimize`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    expect(response.status).toBe(200);
+    const report = await response.json();
+    expect(Array.isArray(report.changes)).toBe(true);
+    expect(Array.isArray(report.alerts)).toBe(true);
+    expect(report.observed.rssMb).toBeGreaterThan(0);
+  });
+
   test('limits API calls per key with 429, Retry-After and RateLimit headers', async () => {
     const statuses: number[] = [];
     let limited: Response | undefined;

@@ -13,7 +13,9 @@ import { createDrizzleConversationStore } from './chat/drizzle-conversation-stor
 import { ConfigError, loadConfig, type Config } from './config';
 import { createHealthService } from './health/health.service';
 import { createLifecycle } from './lifecycle';
+import type { ConcurrencyLimiter } from './llm/concurrency-limiter';
 import type { LlmProvider } from './llm/llm-provider';
+import { createTuner } from './tuning/tuner';
 import { createMockProvider } from './llm/mock-provider';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible-provider';
 import { createLogger, type Logger } from './log';
@@ -41,7 +43,7 @@ export interface RunningGateway {
   stop(reason?: string): Promise<void>;
 }
 
-function createProvider(config: Config, logger: Logger): LlmProvider {
+function createProvider(config: Config, logger: Logger): LlmProvider & { limiter: ConcurrencyLimiter } {
   if (!config.LLM_API_KEY) {
     logger.warn('llm.mock_provider', {
       message: 'No LLM_API_KEY or DEEPSEEK_API_KEY set: answering with the BUILT-IN MOCK LLM. Set a key to call a real model.',
@@ -128,6 +130,55 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     logger,
     metrics,
   });
+  const tuner = createTuner({
+    logger,
+    onAlert: (alert) => metrics.alerts.inc({ kind: alert.kind }),
+    bounds: {
+      l1Min: Math.min(100, config.CACHE_L1_MAX_ENTRIES),
+      l1Max: Math.max(config.CACHE_L1_MAX_ENTRIES, config.CACHE_L1_MAX_ENTRIES_CEILING),
+      upstreamMin: Math.max(1, Math.floor(config.LLM_MAX_CONNECTIONS / 4)),
+      upstreamMax: config.LLM_MAX_CONNECTIONS * 2,
+    },
+    targets: {
+      latencyP95Ms: config.ALERT_P95_MS,
+      errorRate: config.ALERT_ERROR_RATE,
+      minHitRate: config.ALERT_MIN_HIT_RATE,
+      rssBytes: config.MEMORY_SOFT_LIMIT_MB * 1024 * 1024,
+      heapBytes: config.MEMORY_SOFT_LIMIT_MB * 1024 * 1024 * 0.75,
+    },
+    inputs: {
+      l1: {
+        size: () => cache?.l1.size ?? 0,
+        capacity: () => cache?.l1.capacity ?? 0,
+        resize: (n) => cache?.l1.resize(n),
+        hits: () => cache?.stats().l1Hits ?? 0,
+        lookups: () => {
+          const stats = cache?.stats();
+          return stats ? stats.hits + stats.semanticHits + stats.misses : 0;
+        },
+      },
+      upstream: {
+        limit: () => rawProvider.limiter.limit,
+        setLimit: (n) => rawProvider.limiter.setLimit(n),
+        queued: () => rawProvider.limiter.queued,
+        overloadErrors: () => {
+          const errors = provider.stats().errors;
+          return (errors.upstream_rate_limited ?? 0) + (errors.upstream_overloaded ?? 0) + (errors.upstream_unavailable ?? 0);
+        },
+        calls: () => provider.stats().calls,
+      },
+      memory: () => {
+        const usage = process.memoryUsage();
+        return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+      },
+      latencyP95Ms: () => metrics.realtimeSnapshot().latencyMs.p95,
+      errorRate: () => metrics.realtimeSnapshot().errorRate60s,
+      hitRate: () => metrics.realtimeSnapshot().cache.hitRate60s,
+      gc: () => Bun.gc(true),
+    },
+  });
+  const tuningTimer = config.TUNING_INTERVAL_MS > 0 ? setInterval(() => tuner.run(), config.TUNING_INTERVAL_MS) : undefined;
+  tuningTimer?.unref?.();
   const health = createHealthService({
     instanceId: config.INSTANCE_ID,
     lifecycle,
@@ -158,6 +209,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       registry,
       metrics,
       usageStore,
+      optimize: () => tuner.run(),
       snapshot: () => ({
         cache: cache?.stats(),
         usage: usage.stats(),
@@ -193,6 +245,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       const written = await Promise.race([closed.then(() => true), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
       if (!drained || !written) logger.warn('gateway.grace_expired', { inFlight: lifecycle.inFlight });
       await server.stop(true);
+      clearInterval(tuningTimer);
       await provider.close();
       await cache?.close();
       await usage.close();

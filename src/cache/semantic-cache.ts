@@ -88,6 +88,8 @@ export interface CacheStats {
   l1Entries: number;
   l1Bytes: number;
   reconciles: number;
+  /** Lookups answered from the in-process LRU (its measured utility, for self-tuning). */
+  l1Hits: number;
 }
 
 export class SemanticCache {
@@ -95,7 +97,7 @@ export class SemanticCache {
   readonly l1: LruCache<CacheEntry>;
   private lastVersion = 0;
   private readonly pendingHits = new Set<string>();
-  private readonly counters = { hits: 0, semanticHits: 0, misses: 0, bypasses: 0, stores: 0, embedFailures: 0, wrongHitReports: 0, reconciles: 0 };
+  private readonly counters = { hits: 0, semanticHits: 0, misses: 0, bypasses: 0, stores: 0, embedFailures: 0, wrongHitReports: 0, reconciles: 0, l1Hits: 0 };
   private readonly rejections: Record<string, number> = {};
   private readonly now: () => number;
   private timers: Array<ReturnType<typeof setInterval>> = [];
@@ -283,7 +285,10 @@ export class SemanticCache {
   private async exactLookup(exactKey: string): Promise<CacheEntry | undefined> {
     const id = this.index.idForExactKey(exactKey);
     const fromL1 = id ? this.l1.get(id) : undefined;
-    if (fromL1 && !isExpired(fromL1, this.now())) return fromL1;
+    if (fromL1 && !isExpired(fromL1, this.now())) {
+      this.counters.l1Hits += 1;
+      return fromL1;
+    }
     const fromL2 = await this.options.l2?.get(exactKey);
     if (fromL2 && !isExpired(fromL2, this.now())) {
       this.l1.set(fromL2.id, fromL2);
@@ -316,7 +321,10 @@ export class SemanticCache {
   /** L1 by id, else the L3 row; expired or missing entries leave the index. */
   private async readEntry(id: string): Promise<CacheEntry | undefined> {
     const cached = this.l1.get(id);
-    if (cached && !isExpired(cached, this.now())) return cached;
+    if (cached && !isExpired(cached, this.now())) {
+      this.counters.l1Hits += 1;
+      return cached;
+    }
     const row = await this.options.entries.get(id).catch((error) => {
       this.options.logger.warn('cache.l3_read_failed', { error });
       return undefined;

@@ -8,6 +8,7 @@ import { metricsResponse } from '../metrics/exposition';
 import type { Registry } from '../metrics/registry';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { analyzeCost } from '../usage/cost-analysis';
+import type { TuningReport } from '../tuning/tuner';
 import type { UsageStore } from '../usage/usage-store';
 import { admit, type HttpDeps } from './http-deps';
 
@@ -17,17 +18,23 @@ export interface PerformanceDeps {
   usageStore: UsageStore;
   /** Extra live figures (cache, usage buffer, upstream, bus, sockets) gathered at request time. */
   snapshot: () => Record<string, unknown>;
+  /** Runs the self-tuning step now and reports what it changed. */
+  optimize: () => TuningReport;
 }
 
 const DAY_MS = 86_400_000;
 
 export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDeps }) {
-  const { registry, metrics, usageStore, snapshot } = deps.performance;
+  const { registry, metrics, usageStore, snapshot, optimize } = deps.performance;
   return new Elysia()
     .get('/metrics', () => metricsResponse(registry))
     .get('/api/v1/performance/metrics', async ({ request, server }) => {
       await admit(deps, request, 'api', server?.requestIP(request)?.address);
       return { instanceId: deps.instanceId, ...metrics.realtimeSnapshot(), ...snapshot() };
+    })
+    .post('/api/v1/performance/optimize', async ({ request, server }) => {
+      await admit(deps, request, 'api', server?.requestIP(request)?.address);
+      return optimize();
     })
     .get('/api/v1/performance/cost-analysis', async ({ request, query, server }) => {
       const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;

@@ -3,10 +3,20 @@ import { isAppError } from '../errors';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { LlmProvider, StreamPart } from './llm-provider';
 
-export function instrumentProvider(provider: LlmProvider, metrics: GatewayMetrics): LlmProvider {
-  const record = (model: string, started: number, errorCode?: string) =>
+export interface UpstreamStats {
+  calls: number;
+  errors: Record<string, number>;
+}
+
+export function instrumentProvider(provider: LlmProvider, metrics: GatewayMetrics): LlmProvider & { stats(): UpstreamStats } {
+  const totals: UpstreamStats = { calls: 0, errors: {} };
+  const record = (model: string, started: number, errorCode?: string) => {
+    totals.calls += 1;
+    if (errorCode) totals.errors[errorCode] = (totals.errors[errorCode] ?? 0) + 1;
     metrics.recordUpstreamCall({ model, durationSeconds: (performance.now() - started) / 1000, errorCode });
+  };
   return {
+    stats: () => ({ calls: totals.calls, errors: { ...totals.errors } }),
     name: provider.name,
     health: () => provider.health(),
     close: () => provider.close(),
