@@ -68,6 +68,9 @@ const schema = z.object({
   RATE_LIMIT_CHAT_PER_SEC: num(0.001, 1_000_000).default(10),
   RATE_LIMIT_API_PER_SEC: num(0.001, 1_000_000).default(100),
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  /** How long a response stored under an Idempotency-Key is replayed, and how long a duplicate waits for it. */
+  IDEMPOTENCY_TTL_MS: int(1000, 7 * 86_400_000).default(3_600_000),
+  IDEMPOTENCY_WAIT_MS: int(0, 600_000).default(10_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Self-tuning: how often it runs, its bounds, and the alert targets. */

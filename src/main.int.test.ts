@@ -124,6 +124,34 @@ describe('the official openai client against the gateway', () => {
   });
 });
 
+describe('Idempotency-Key', () => {
+  const send = (key: string, content: string, extra: Record<string, string> = {}) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': key, 'cache-control': 'no-store', ...extra },
+      body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content }] }),
+    });
+
+  test('concurrent and repeated requests with one key make one upstream call and replay its response', async () => {
+    const before = mock.requests.count;
+    const responses = await Promise.all([send('order-42', 'idempotent question'), send('order-42', 'idempotent question')]);
+    const again = await send('order-42', 'idempotent question');
+    const bodies = await Promise.all([...responses, again].map((r) => r.json()));
+    expect(mock.requests.count - before).toBe(1);
+    expect(new Set(bodies.map((b) => b.choices[0].message.content)).size).toBe(1);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('reusing a key with a different body is a 422, and a malformed key a 400', async () => {
+    await (await send('order-43', 'first body')).arrayBuffer();
+    const reused = await send('order-43', 'second body');
+    expect(reused.status).toBe(422);
+    expect((await reused.json()).error.code).toBe('idempotency_key_reused');
+    expect((await send('x'.repeat(10_000), 'huge key')).status).toBe(400);
+    expect((await send('bad\u0001key', 'control char')).status).toBe(400);
+  });
+});
+
 describe('the semantic cache through the gateway', () => {
   test('answers a repeated question from the cache without a second upstream call, JSON and streamed', async () => {
     const messages = ask('How do I apply for a residential parking permit in Saarbrücken?');

@@ -16,6 +16,9 @@ import { createLifecycle } from './lifecycle';
 import type { ConcurrencyLimiter } from './llm/concurrency-limiter';
 import type { LlmProvider } from './llm/llm-provider';
 import { createTuner } from './tuning/tuner';
+import { createIdempotency } from './idempotency/idempotency';
+import { createMemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
+import { createRedisIdempotencyStore } from './idempotency/redis-idempotency-store';
 import { createMockProvider } from './llm/mock-provider';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible-provider';
 import { createLogger, type Logger } from './log';
@@ -130,6 +133,14 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     logger,
     metrics,
   });
+  const idempotencyLeaseMs = config.LLM_TIMEOUT_MS * (config.LLM_MAX_RETRIES + 1) + 30_000;
+  const idempotency = createIdempotency({
+    store: redis
+      ? createRedisIdempotencyStore({ redis, prefix: config.REDIS_PREFIX, logger, leaseMs: idempotencyLeaseMs })
+      : createMemoryIdempotencyStore({ leaseMs: idempotencyLeaseMs }),
+    ttlMs: config.IDEMPOTENCY_TTL_MS,
+    waitMs: config.IDEMPOTENCY_WAIT_MS,
+  });
   const tuner = createTuner({
     logger,
     onAlert: (alert) => metrics.alerts.inc({ kind: alert.kind }),
@@ -199,6 +210,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     maxBodyBytes: config.MAX_BODY_BYTES,
     instanceId: config.INSTANCE_ID,
     thresholdBounds: { min: config.CACHE_THRESHOLD_MIN, max: config.CACHE_THRESHOLD_MAX },
+    idempotency,
     limits: {
       limiter,
       chat: rateRule(config.RATE_LIMIT_CHAT_PER_SEC),
@@ -216,6 +228,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         upstream: provider.health(),
         bus: bus.stats(),
         rateLimiter: limiter.health(),
+        idempotency: idempotency.stats(),
         database: database.poolStats(),
       }),
     },

@@ -101,7 +101,7 @@ describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
     const admin = new Redis(TEST_REDIS_URL);
     try {
       // Drop B's subscriber; while it reconnects, A stores a new entry whose bus event B never sees.
-      const clients = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+      const clients = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
       const id = clients.split('\n').find((line) => line.includes('name=bus-sub:gw-b'))?.match(/id=(\d+)/)?.[1];
       expect(id).toBeDefined();
       const known = await entriesKnownTo(b);

@@ -8,6 +8,7 @@ import type { HealthService } from '../health/health.service';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../log';
 import { AppError } from '../errors';
+import type { Idempotency } from '../idempotency/idempotency';
 import { rateLimitedError, rateLimitHeaders } from '../ratelimit/headers';
 import type { RateLimiter, RateRule } from '../ratelimit/rate-limiter';
 
@@ -19,6 +20,8 @@ export interface HttpDeps {
   logger: Logger;
   maxBodyBytes: number;
   instanceId: string;
+  /** Idempotency-Key replay for `POST /v1/chat/completions`; absent = the header is ignored. */
+  idempotency?: Idempotency;
   /** Per-key rate limits; absent in tests that do not exercise them. */
   limits?: { limiter: RateLimiter; chat: RateRule; api: RateRule; onReject?: (cls: RouteClass) => void };
   /** Absent when the cache is switched off: cache routes then answer 404. */

@@ -4,7 +4,10 @@
  */
 import { Elysia } from 'elysia';
 import { chatCompletionRequestSchema, toProviderFields, validate } from '../chat/chat.model';
-import { AppError } from '../errors';
+import type { CompletionResult } from '../chat/chat.service';
+import { AppError, type ErrorCode } from '../errors';
+import { requestFingerprint, idempotencyRefusal } from '../idempotency/idempotency';
+import { IDEMPOTENCY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
 import { readJsonBody } from './body';
 import { cacheControlsOf } from './cache-controls';
 import { admit, refuseWhileDraining, type HttpDeps } from './http-deps';
@@ -32,8 +35,14 @@ export function openAiRoutes(deps: HttpDeps) {
         const context = requestContext(request);
         const { principal, headers: limitHeaders } = await admit(deps, request, 'chat', server?.requestIP(request)?.address);
         refuseWhileDraining(deps);
-        const body = validate(chatCompletionRequestSchema, await readJsonBody(request, { maxBytes: deps.maxBodyBytes }));
+        const idempotencyKey = parseIdempotencyKey(request.headers.get(IDEMPOTENCY_HEADER));
+        if (idempotencyKey.status === 'INVALID') throw idempotencyKey.error;
+        const raw = await readJsonBody(request, { maxBytes: deps.maxBodyBytes });
+        const body = validate(chatCompletionRequestSchema, raw);
         const { messages, params, stream, includeUsage } = toProviderFields(body);
+        if (idempotencyKey.status === 'VALID' && stream && deps.idempotency) {
+          throw new AppError('invalid_request', 'Idempotency-Key is supported only with stream: false.', { param: 'stream' });
+        }
         const controls = cacheControlsOf(request.headers, deps.thresholdBounds);
         const abort = new AbortController();
         const onClientGone = () => abort.abort();
@@ -56,6 +65,30 @@ export function openAiRoutes(deps: HttpDeps) {
           deps.logger.info('http.chat', { requestId: context.requestId, tenant: principal.tenant, route: turn.route, stream, ms: Math.round(performance.now() - context.startedAt), ...fields });
         };
         try {
+          if (!stream && idempotencyKey.status === 'VALID' && deps.idempotency) {
+            // No caller signal on purpose: a dropped connection must not cancel work its retry will replay.
+            let meta: CompletionResult | undefined;
+            const outcome = await deps.idempotency.run(principal.tenant, idempotencyKey.key, requestFingerprint(raw), async (signal) => {
+              meta = await deps.chat.complete({ ...turn, signal });
+              const { 'x-request-id': _id, 'server-timing': _timing, ...described } = turnHeaders(meta, context.startedAt);
+              return { status: 200, headers: { 'content-type': 'application/json', ...described }, body: JSON.stringify(meta.completion), createdAt: Date.now() };
+            });
+            if (outcome.status !== 'OK') {
+              const refusal = idempotencyRefusal(outcome);
+              throw new AppError(refusal.code as ErrorCode, refusal.message, { retryAfterSec: refusal.retryAfterSec });
+            }
+            finish({ status: outcome.response.status, idempotency: outcome.replayed ? 'replayed' : 'executed', cache: meta?.cache, ...meta?.timings });
+            return new Response(outcome.response.body, {
+              status: outcome.response.status,
+              headers: {
+                ...outcome.response.headers,
+                ...limitHeaders,
+                'x-request-id': context.requestId,
+                'idempotent-replayed': String(outcome.replayed),
+                'server-timing': `total;dur=${(performance.now() - context.startedAt).toFixed(1)}`,
+              },
+            });
+          }
           if (!stream) {
             const result = await deps.chat.complete(turn);
             finish({ status: 200, cache: result.cache, similarity: result.similarity, model: result.model, usage: result.completion.usage, ...result.timings });
