@@ -3,7 +3,8 @@ import { AdaptiveIndex, DEFAULT_HNSW_THRESHOLD } from './adaptive-index.ts';
 import { randomUnitVector, randomUnitVectors, seededRandom } from './random-unit-vectors.ts';
 
 const DIMS = 16;
-const entriesOf = (vectors: Float32Array[], prefix = 'id') => vectors.map((vector, i) => ({ id: `${prefix}-${i}`, vector }));
+const entriesOf = (vectors: Float32Array[], prefix = 'id') =>
+  vectors.map((vector, i) => ({ id: `${prefix}-${i}`, vector }));
 
 describe('AdaptiveIndex', () => {
   test('answers exactly with a flat index below the threshold and switches to HNSW when size reaches it', () => {

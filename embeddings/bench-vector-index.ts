@@ -11,7 +11,7 @@
  *   and queries at cosine 0.9 to one stored vector: the shape of a semantic-cache lookup. recall@1 vs FlatIndex.
  * Speed: one query at a time (as the cache searches), k = 10, on one thread, time-boxed per cell. "native exact"
  * is usearch's SIMD brute force (`exactSearch`) over the same slab, as a reference for what the flat scan could
- * reach natively. Build: one bulk `upsertMany` per index (`--threads` for HNSW; production default is 1).
+ * reach natively. Build: one bulk `upsertMany` per index (`--threads`, default 1 as in production).
  * The sweep (sizes 256…16k) compares flat and HNSW query time, which is where the AdaptiveIndex threshold comes from.
  */
 import { exactSearch, MetricKind } from 'usearch';
@@ -28,7 +28,8 @@ const option = (name: string) => {
 const quick = args.includes('--quick');
 const dimensions = Number(option('--dims') ?? 512);
 const sizes = (option('--sizes') ?? (quick ? '1000,5000' : '1000,10000,100000')).split(',').map(Number);
-const buildThreads = Number(option('--threads') ?? navigator.hardwareConcurrency);
+// One build thread by default, like production: parallel builds are faster but not deterministic (hnsw-index.ts).
+const buildThreads = Number(option('--threads') ?? 1);
 const queryCount = quick ? 100 : 200;
 const minTimeMs = quick ? 300 : 1000;
 const K = 10;
@@ -70,10 +71,12 @@ function slabOf(vectors: Float32Array[]): Float32Array {
   return slab;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 function printTable(headers: string[], rows: string[][]): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const pad = (c: string, i: number) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!));
+  const line = (cells: string[]) => `| ${cells.map(pad).join(' | ')} |`;
   console.log(line(headers));
   console.log(`|${widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`);
   for (const row of rows) console.log(line(row));
@@ -132,7 +135,8 @@ for (const n of sizes) {
     fmt(hnswBuild.ms / 1000, 1),
     fmt(hnswMb, 1),
   ]);
-  console.error(`n=${n} done (load ${loadAverage()})`);
+  // Progress with the row's figures, so a long run that is cut short still reports what it measured.
+  console.error(`n=${n} done (load ${loadAverage()}): ${rows.at(-1)!.join(' | ')}`);
 }
 printTable(
   [
@@ -164,7 +168,8 @@ if (!args.includes('--no-sweep')) {
     hnsw.upsertMany(entriesOf(vectors));
     const flatUs = 1e6 / queriesPerSecond((q) => flat.search(q, K, -Infinity), queries);
     const hnswUs = 1e6 / queriesPerSecond((q) => hnsw.search(q, K, -Infinity), queries);
-    sweepRows.push([fmt(n), fmt(flatUs), fmt(hnswUs), fmt(flatUs / hnswUs, 2), fmt(recallAt(K, flat, hnsw, queries), 3)]);
+    const recall = recallAt(K, flat, hnsw, queries);
+    sweepRows.push([fmt(n), fmt(flatUs), fmt(hnswUs), fmt(flatUs / hnswUs, 2), fmt(recall, 3)]);
   }
   printTable(['n', 'flat µs/query', 'HNSW µs/query', 'flat/HNSW', 'HNSW r@10'], sweepRows);
 }

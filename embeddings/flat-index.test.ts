@@ -10,7 +10,10 @@ describe('FlatIndex', () => {
     const dimensions = 24;
     const vectors = randomUnitVectors(3000, dimensions, 11);
     // Every tenth id shares a vector with another id, so the top k has exact ties to break.
-    const entries = vectors.map((vector, i) => ({ id: `id-${(i * 7919) % 3000}`, vector: vectors[i - (i % 10 === 9 ? 1 : 0)]! }));
+    const entries = vectors.map((_, i) => ({
+      id: `id-${(i * 7919) % 3000}`,
+      vector: vectors[i % 10 === 9 ? i - 1 : i]!,
+    }));
     const index = new FlatIndex({ dimensions });
     index.upsertMany(entries);
     for (const query of randomUnitVectors(20, dimensions, 12)) {

@@ -201,7 +201,14 @@ function ranksBefore(scoreA: number, rowA: number, scoreB: number, rowB: number,
 }
 
 /** Appends to the min-heap (root = the kept entry that ranks last) and returns the new size. */
-function siftUp(scores: Float64Array, rows: Int32Array, size: number, score: number, row: number, ids: string[]): number {
+function siftUp(
+  scores: Float64Array,
+  rows: Int32Array,
+  size: number,
+  score: number,
+  row: number,
+  ids: string[],
+): number {
   let i = size;
   while (i > 0) {
     const parent = (i - 1) >>> 1;
@@ -216,7 +223,14 @@ function siftUp(scores: Float64Array, rows: Int32Array, size: number, score: num
 }
 
 /** Replaces the root with (score, row) and restores the heap. */
-function siftDown(scores: Float64Array, rows: Int32Array, size: number, score: number, row: number, ids: string[]): void {
+function siftDown(
+  scores: Float64Array,
+  rows: Int32Array,
+  size: number,
+  score: number,
+  row: number,
+  ids: string[],
+): void {
   let i = 0;
   for (;;) {
     const left = 2 * i + 1;

@@ -101,6 +101,17 @@ describe.each(adapters)('%s', (_name, make) => {
     expect(index.search(stored, 1, 0.99)[0]?.id).toBe('a');
   });
 
+  test('accepts vectors and queries that are views into a larger buffer', () => {
+    const index = make(DIMS);
+    const vectors = [unit(), unit(), unit()];
+    const buffer = new Float32Array(3 * DIMS);
+    vectors.forEach((v, i) => buffer.set(v, i * DIMS));
+    vectors.forEach((_, i) => index.upsert(`v${i}`, buffer.subarray(i * DIMS, (i + 1) * DIMS)));
+    for (let i = 0; i < 3; i++) {
+      expect(index.search(buffer.subarray(i * DIMS, (i + 1) * DIMS), 1, 0.99)[0]?.id).toBe(`v${i}`);
+    }
+  });
+
   test('removes an id, reports whether it was there, and never returns it again', () => {
     const index = make(DIMS);
     const v = unit();

@@ -5,12 +5,13 @@
  * - An index holds vectors of exactly `dimensions` floats. `upsert`, `upsertMany` and `search` throw a
  *   `RangeError` naming both lengths when a vector has another length (a sign that vectors of two models are being
  *   mixed), and a `RangeError` when a vector is not unit length (|‖v‖² − 1| > `UNIT_NORM_TOLERANCE`) or holds a
- *   NaN or an infinity. A rejected call changes nothing.
+ *   NaN or an infinity (anything but a Float32Array is a `TypeError`). A rejected call changes nothing.
  * - Vectors are unit length, so a score is the cosine similarity *and* the dot product, in [-1, 1]. Adapters may
  *   compute it in float32 (differences around 1e-6 from an exact float64 dot product).
  * - `upsert(id, vector)` inserts or replaces: after it, `has(id)` is true and the index holds exactly one vector for
- *   `id`. The index copies the vector; the caller may reuse its array. `upsertMany` is `upsert` for each entry in
- *   order (a later duplicate id wins), done in one go, so bulk loads (start-up rebuild from Postgres) are cheap.
+ *   `id`. The index copies the vector (a view into a larger buffer is fine); the caller may reuse its array.
+ *   `upsertMany` is `upsert` for each entry in order (a later duplicate id wins), done in one go, so bulk loads
+ *   (start-up rebuild from Postgres) are cheap.
  * - `remove(id)` returns true when `id` was present; removing an unknown id is a no-op that returns false.
  * - `search(query, k, minScore)` returns at most `k` matches with `score >= minScore`, best first: by score
  *   descending, ties by id ascending (UTF-16 code-unit order), so equal inputs always give equal outputs. `k = 0`
@@ -57,7 +58,9 @@ export const UNIT_NORM_TOLERANCE = 1e-3;
 export function assertUnitVector(vector: Float32Array, dimensions: number, what: string): void {
   if (!(vector instanceof Float32Array)) throw new TypeError(`${what} must be a Float32Array`);
   if (vector.length !== dimensions) {
-    throw new RangeError(`${what} has ${vector.length} dimensions but this index holds ${dimensions}-dimensional vectors`);
+    throw new RangeError(
+      `${what} has ${vector.length} dimensions but this index holds ${dimensions}-dimensional vectors`,
+    );
   }
   let sumOfSquares = 0;
   for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
