@@ -7,6 +7,7 @@ import { cors } from '@elysiajs/cors';
 import { AppError, toAppError } from './errors';
 import { errorResponse } from './http/error-envelope';
 import { cacheRoutes } from './http/cache.routes';
+import { compressResponse } from './http/compression';
 import { healthRoutes } from './http/health.routes';
 import type { HttpDeps } from './http/http-deps';
 import { openAiRoutes } from './http/openai.routes';
@@ -62,6 +63,7 @@ export function createApp(deps: HttpDeps & { performance?: PerformanceDeps }) {
       if (path === '/api/health/ping') return; // probes every few seconds would drown the log
       deps.logger.info('http.request', { requestId: context.requestId, method: request.method, path, status, ms: Math.round(performance.now() - context.startedAt) });
     })
+    .mapResponse(compressResponse)
     .use(healthRoutes(deps))
     .use(openAiRoutes(deps))
     .use(simpleChatRoutes(deps))
