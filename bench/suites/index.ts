@@ -4,5 +4,6 @@
  */
 import type { Suite } from '../lib/suite';
 import { overheadSuite } from './overhead';
+import { qualitySuite } from './quality';
 
-export const suites: readonly Suite[] = [overheadSuite];
+export const suites: readonly Suite[] = [overheadSuite, qualitySuite];
