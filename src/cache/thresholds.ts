@@ -6,10 +6,12 @@
 export const UNCALIBRATED_THRESHOLD = 0.85;
 
 const CALIBRATED: Array<{ prefix: string; threshold: number }> = [
-  // Lowest threshold whose false-hit rate on the tuning part's hard negatives is 0 with the verifier AND whose
-  // 95% upper bound on unrelated-pair false hits stays <= 1%. Held-out: 79.6% handwritten paraphrase hits,
-  // 88.8% gptcache hits, 2/97 hard negatives (2.1%) served wrongly.
-  { prefix: 'energetic-ai/use-lite-en', threshold: 0.72 },
+  // `bun run calibrate` on the tuning part picks 0.72 (0 hard-negative false hits there, unrelated-pair bound
+  // <= 1%), but the workload replay (bench quality suite, bench/data/workload.jsonl) showed 20.8% of hits at 0.72
+  // served a different question on the same topic, which pair tests cannot see. 0.80 trades paraphrase hits
+  // (83% -> 67% handwritten) for fewer wrong answers (workload false/hits 20.8% -> 16.2%; held-out hard
+  // negatives 2.1% -> 1.0%). Wrong answers cost more than upstream calls, so the stricter value ships.
+  { prefix: 'energetic-ai/use-lite-en', threshold: 0.8 },
   // The lexical test double: the bottom of the candidate range; the verifier carries the precision.
   { prefix: 'fake/char-3gram-hash', threshold: 0.5 },
 ];
