@@ -14,6 +14,7 @@ import { openAiRoutes } from './http/openai.routes';
 import { performanceRoutes, type PerformanceDeps } from './http/performance.routes';
 import { requestContext } from './http/request-context';
 import { simpleChatRoutes } from './http/simple-chat.routes';
+import { wsRoutes, type SocketHub } from './ws/chat.socket';
 
 export type { HttpDeps } from './http/http-deps';
 
@@ -30,7 +31,7 @@ function mapFrameworkError(code: string | number, error: unknown): AppError {
   }
 }
 
-export function createApp(deps: HttpDeps & { performance?: PerformanceDeps }) {
+export function createApp(deps: HttpDeps & { performance?: PerformanceDeps; sockets?: SocketHub }) {
   const metrics = deps.performance?.metrics;
   return new Elysia({ name: 'llm-gateway' })
     .use(cors({ credentials: false, maxAge: 600, exposeHeaders: ['x-request-id', 'x-cache', 'x-cache-similarity', 'x-cache-entry', 'server-timing', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'] }))
@@ -68,7 +69,8 @@ export function createApp(deps: HttpDeps & { performance?: PerformanceDeps }) {
     .use(openAiRoutes(deps))
     .use(simpleChatRoutes(deps))
     .use(cacheRoutes(deps))
-    .use(deps.performance ? performanceRoutes({ ...deps, performance: deps.performance }) : new Elysia());
+    .use(deps.performance ? performanceRoutes({ ...deps, performance: deps.performance }) : new Elysia())
+    .use(deps.sockets ? wsRoutes(deps.sockets) : new Elysia());
 }
 
 export type App = ReturnType<typeof createApp>;

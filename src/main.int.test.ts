@@ -269,6 +269,38 @@ describe('operations', () => {
   });
 });
 
+describe('WebSocket chat through the gateway', () => {
+  test('streams a turn as delta frames closed by done, and answers ping with pong', async () => {
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?key=${KEY}`);
+    const frames: Array<Record<string, unknown>> = [];
+    const done = new Promise<void>((resolve, reject) => {
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(String(event.data));
+        frames.push(frame);
+        if (frame.type === 'done') resolve();
+        if (frame.type === 'error') reject(new Error(JSON.stringify(frame)));
+      };
+      socket.onerror = () => reject(new Error('socket error'));
+    });
+    await new Promise((resolve) => (socket.onopen = resolve));
+    socket.send(JSON.stringify({ type: 'ping' }));
+    socket.send(JSON.stringify({ type: 'chat', id: 't1', message: 'Wie melde ich ein Gewerbe an?' }));
+    await done;
+    socket.close();
+    expect(frames.some((f) => f.type === 'pong')).toBe(true);
+    const text = frames.filter((f) => f.type === 'delta').map((f) => f.text).join('');
+    expect(text).toBe(mockAnswer([{ role: 'user', content: 'Wie melde ich ein Gewerbe an?' }], 'deepseek-chat'));
+    expect(frames.at(-1)).toMatchObject({ type: 'done', id: 't1', cache: 'MISS' });
+  });
+
+  test('refuses an upgrade without a valid key with 401', async () => {
+    const response = await fetch(`${gateway.url}/ws?key=sk-wrong-key-000`, {
+      headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' },
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
 describe('persistence through the gateway', () => {
   const simpleChat = (body: unknown, key = KEY) =>
     fetch(`${gateway.url}/api/v1/chat`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -16,6 +16,7 @@ import { createLifecycle } from './lifecycle';
 import type { ConcurrencyLimiter } from './llm/concurrency-limiter';
 import type { LlmProvider } from './llm/llm-provider';
 import { createTuner } from './tuning/tuner';
+import { createSocketHub } from './ws/chat.socket';
 import { createIdempotency } from './idempotency/idempotency';
 import { createMemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
 import { createRedisIdempotencyStore } from './idempotency/redis-idempotency-store';
@@ -123,10 +124,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     // The index is rebuilt from Postgres before the instance reports ready.
     await cache.start();
   }
+  const conversations = createDrizzleConversationStore({ db: database.db });
+  const auth = createAuthenticator({ keys: config.API_KEYS });
   const chat = createChatService({
     provider,
     cache,
-    conversations: createDrizzleConversationStore({ db: database.db }),
+    conversations,
     usage,
     models: config.LLM_MODELS,
     defaultModel: config.LLM_MODEL,
@@ -200,8 +203,20 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       ...(config.REDIS_URL ? [{ name: 'redis', critical: false, check: async () => ({ ok: bus.stats().connected && redis?.status === 'ready', detail: { bus: bus.stats().connected, l2: redis?.status } }) }] : []),
     ],
   });
+  const sockets = createSocketHub({
+    auth,
+    chat,
+    conversations,
+    bus,
+    lifecycle,
+    logger,
+    options: { chatPerSec: config.RATE_LIMIT_CHAT_PER_SEC, chatBurst: Math.max(1, Math.ceil(config.RATE_LIMIT_CHAT_PER_SEC)), shutdownGraceMs: config.SHUTDOWN_GRACE_MS },
+    limits: { limiter, chat: rateRule(config.RATE_LIMIT_CHAT_PER_SEC), onReject: () => metrics.rateLimitRejections.inc({ class: 'chat' }) },
+  });
+  metrics.setCollector('wsConnections', () => sockets.stats().connections);
   const app = createApp({
-    auth: createAuthenticator({ keys: config.API_KEYS }),
+    auth,
+    sockets,
     chat,
     cache,
     health,
@@ -229,6 +244,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         bus: bus.stats(),
         rateLimiter: limiter.health(),
         idempotency: idempotency.stats(),
+        sockets: sockets.stats(),
         database: database.poolStats(),
       }),
     },
@@ -239,6 +255,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     // Hard cap for Bun itself; routes enforce MAX_BODY_BYTES while reading.
     maxRequestBodySize: config.MAX_BODY_BYTES * 2,
     idleTimeout: 255,
+    // WebSocket limits reach Bun only through listen (per-route options are ignored by Elysia).
+    websocket: sockets.serverOptions,
   });
   const server = app.server!;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`;
@@ -252,8 +270,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
       // Stop accepting connections. Bun's graceful stop resolves once open requests have been answered;
       // requests arriving on kept-alive connections meanwhile get 503 (draining).
+      // Sockets get a shutdown frame now; the rest close with 1001 after the grace (Bun's graceful stop would
+      // otherwise wait for every open socket).
+      const socketsClosed = sockets.shutdown({ retryAfterMs: 1_000, jitterMs: 2_000, graceMs: Math.max(0, config.SHUTDOWN_GRACE_MS - 1_000) });
       const closed = server.stop(false);
       const drained = await lifecycle.idle(config.SHUTDOWN_GRACE_MS);
+      await socketsClosed;
       // A turn ends just before its last bytes are written: let the server finish writing them.
       const written = await Promise.race([closed.then(() => true), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
       if (!drained || !written) logger.warn('gateway.grace_expired', { inFlight: lifecycle.inFlight });

@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'bun:test';
+import type { BusMessage } from '../sync/bus';
+import { createMemoryBusNetwork } from '../sync/memory-bus';
+import { createSessionFanout } from './session-fanout';
+
+const SESSION = 'session-1';
+
+function recorder() {
+  const frames: Array<Record<string, any>> = [];
+  return { frames, send: (frame: string) => void frames.push(JSON.parse(frame)) };
+}
+
+const envelope = { v: 1 as const, instanceId: 'other', id: 'm', ts: 0 };
+const delta = (seq: number, text: string, turnId = 'turn-1'): BusMessage => ({ ...envelope, type: 'session.delta', data: { sessionId: SESSION, turnId, seq, text } });
+const done = (turnId = 'turn-1'): BusMessage => ({ ...envelope, type: 'session.done', data: { sessionId: SESSION, turnId, cache: 'MISS' } });
+
+function fanout() {
+  const network = createMemoryBusNetwork();
+  return { fanout: createSessionFanout({ bus: network.connect({ instanceId: 'here' }), maxTrackedRemoteTurns: 2 }), network };
+}
+
+describe('session fan-out', () => {
+  test('puts remote deltas back in seq order and drops duplicates', () => {
+    const { fanout: f } = fanout();
+    const watcher = recorder();
+    f.subscribe(SESSION, watcher);
+    for (const message of [delta(0, 'a'), delta(2, 'c'), delta(1, 'b'), delta(1, 'b'), delta(3, 'd'), done()]) f.receive(message);
+    expect(watcher.frames.map((frame) => frame.text ?? frame.type)).toEqual(['a', 'b', 'c', 'd', 'done']);
+    expect(f.stats()).toMatchObject({ duplicates: 1, gaps: 0, trackedRemoteTurns: 0 });
+  });
+
+  test('skips a delta lost on the bus when the turn ends, counting the gap', () => {
+    const { fanout: f } = fanout();
+    const watcher = recorder();
+    f.subscribe(SESSION, watcher);
+    for (const message of [delta(0, 'a'), delta(2, 'c'), done()]) f.receive(message);
+    expect(watcher.frames.map((frame) => frame.text ?? frame.type)).toEqual(['a', 'c', 'done']);
+    expect(f.stats().gaps).toBe(1);
+  });
+
+  test('ignores events of sessions nobody here watches', () => {
+    const { fanout: f } = fanout();
+    f.receive(delta(0, 'a'));
+    expect(f.stats()).toMatchObject({ relayed: 0, trackedRemoteTurns: 0 });
+  });
+
+  test('delivers local events to every subscriber except the socket that started the turn, once', () => {
+    const { fanout: f } = fanout();
+    const origin = recorder();
+    const other = recorder();
+    f.subscribe(SESSION, origin);
+    f.subscribe(SESSION, other);
+    f.subscribe(SESSION, other);
+    f.publishDelta({ sessionId: SESSION, turnId: 't' }, 0, 'hi', origin);
+    f.publishDone({ sessionId: SESSION, turnId: 't' }, { cache: 'MISS' }, origin);
+    expect(origin.frames).toEqual([]);
+    expect(other.frames).toEqual([
+      { type: 'delta', id: 't', sessionId: SESSION, text: 'hi' },
+      { type: 'done', id: 't', sessionId: SESSION, cache: 'MISS' },
+    ]);
+    f.unsubscribe(SESSION, other);
+    f.unsubscribe(SESSION, origin);
+    expect(f.stats()).toMatchObject({ sessions: 0, subscriptions: 0 });
+  });
+
+  test('relays published events to subscribers on another instance through the bus', async () => {
+    const { fanout: here, network } = fanout();
+    const there = createSessionFanout({ bus: network.connect({ instanceId: 'there' }), maxTrackedRemoteTurns: 10 });
+    there.start();
+    const watcher = recorder();
+    there.subscribe(SESSION, watcher);
+    here.publishDelta({ sessionId: SESSION, turnId: 't' }, 0, 'one ', undefined);
+    here.publishDelta({ sessionId: SESSION, turnId: 't' }, 1, 'two', undefined);
+    here.publishError({ sessionId: SESSION, turnId: 't' }, 'cancelled', 'The turn was cancelled.', undefined);
+    while (watcher.frames.length < 3) await Bun.sleep(1);
+    expect(watcher.frames.map((frame) => frame.text ?? frame.code)).toEqual(['one ', 'two', 'cancelled']);
+    there.stop();
+  });
+
+  test('forgets the oldest remote turn past the tracking cap', () => {
+    const { fanout: f } = fanout();
+    f.subscribe(SESSION, recorder());
+    for (const turnId of ['t1', 't2', 't3']) f.receive(delta(0, 'x', turnId));
+    expect(f.stats().trackedRemoteTurns).toBe(2);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * Session fan-out: which local sockets watch which session, and the relay of session events between instances.
+ *
+ * A turn's events reach (1) the socket that started it, directly from the turn, (2) every other local subscriber
+ * of the session, through `publish*` here, and (3) subscribers on other instances, through the bus. The bus
+ * never delivers an instance's own messages, so local subscribers are not served twice, and the origin socket
+ * is excluded from (2) even when it subscribes to the session itself.
+ *
+ * Bus delivery is at-most-once and ordered per publisher; deltas carry a per-turn `seq`, so receivers drop
+ * duplicates and put early arrivals back in order. A gap that never fills (a lost message) is skipped when the
+ * turn ends or the reorder buffer is full, and counted.
+ */
+import type { Bus, BusMessage, BusMessageOf } from '../sync/bus';
+import { encode, type DoneFields } from './ws-protocol';
+
+/** A receiver of encoded frames; a Connection. */
+export interface Subscriber {
+  send(frame: string): unknown;
+}
+
+export interface SessionEventIds {
+  sessionId: string;
+  /** Unique across instances; subscribers see it as the frame `id`. */
+  turnId: string;
+}
+
+export interface SessionFanoutStats {
+  sessions: number;
+  subscriptions: number;
+  /** Frames handed to local subscribers (other than a turn's own socket). */
+  localDeliveries: number;
+  /** Session events received from other instances for sessions with local subscribers. */
+  relayed: number;
+  duplicates: number;
+  /** Deltas that never arrived (lost on the bus) and were skipped. */
+  gaps: number;
+  trackedRemoteTurns: number;
+}
+
+export interface SessionFanout {
+  subscribe(sessionId: string, subscriber: Subscriber): void;
+  unsubscribe(sessionId: string, subscriber: Subscriber): void;
+  publishDelta(ids: SessionEventIds, seq: number, text: string, origin: Subscriber | undefined): void;
+  publishDone(ids: SessionEventIds, fields: DoneFields, origin: Subscriber | undefined): void;
+  publishError(ids: SessionEventIds, code: string, message: string, origin: Subscriber | undefined): void;
+  /** The bus handler (subscribed by `start`); exposed so tests can feed out-of-order messages. */
+  receive(message: BusMessage): void;
+  start(): void;
+  stop(): void;
+  stats(): SessionFanoutStats;
+}
+
+export interface SessionFanoutOptions {
+  bus: Bus;
+  maxTrackedRemoteTurns: number;
+  /** Early deltas held per remote turn while waiting for a missing one. */
+  maxReorder?: number;
+}
+
+interface RemoteTurn {
+  sessionId: string;
+  next: number;
+  early: Map<number, string> | undefined;
+}
+
+type SessionMessage = BusMessageOf<'session.delta'> | BusMessageOf<'session.done'> | BusMessageOf<'session.error'>;
+
+export function createSessionFanout(options: SessionFanoutOptions): SessionFanout {
+  const { bus } = options;
+  const maxReorder = options.maxReorder ?? 256;
+  const sessions = new Map<string, Set<Subscriber>>();
+  const remote = new Map<string, RemoteTurn>();
+  const counts = { localDeliveries: 0, relayed: 0, duplicates: 0, gaps: 0 };
+  let subscriptions = 0;
+  let unsubscribeBus: (() => void) | undefined;
+
+  function deliver(sessionId: string, frame: string, origin: Subscriber | undefined) {
+    const subscribers = sessions.get(sessionId);
+    if (!subscribers) return;
+    for (const subscriber of subscribers) {
+      if (subscriber === origin) continue;
+      counts.localDeliveries++;
+      subscriber.send(frame);
+    }
+  }
+
+  function track(turnId: string, sessionId: string, seq: number): RemoteTurn {
+    let turn = remote.get(turnId);
+    if (!turn) {
+      // First delta seen for this turn (we may have subscribed mid-turn): start from it.
+      turn = { sessionId, next: seq, early: undefined };
+      remote.set(turnId, turn);
+      if (remote.size > options.maxTrackedRemoteTurns) remote.delete(remote.keys().next().value!);
+    }
+    return turn;
+  }
+
+  function flushEarly(turnId: string, turn: RemoteTurn, all: boolean) {
+    const early = turn.early;
+    while (early && early.size > 0) {
+      let text = early.get(turn.next);
+      if (text === undefined) {
+        if (!all && early.size < maxReorder) return;
+        const skipTo = Math.min(...early.keys());
+        counts.gaps += skipTo - turn.next;
+        turn.next = skipTo;
+        text = early.get(skipTo)!;
+      }
+      early.delete(turn.next);
+      deliver(turn.sessionId, encode.delta(turnId, turn.sessionId, text), undefined);
+      turn.next++;
+    }
+  }
+
+  function receiveDelta(message: BusMessageOf<'session.delta'>) {
+    const { sessionId, turnId, seq, text } = message.data;
+    const turn = track(turnId, sessionId, seq);
+    if (seq < turn.next || turn.early?.has(seq)) {
+      counts.duplicates++;
+      return;
+    }
+    if (seq > turn.next) {
+      (turn.early ??= new Map()).set(seq, text);
+      flushEarly(turnId, turn, false);
+      return;
+    }
+    deliver(sessionId, encode.delta(turnId, sessionId, text), undefined);
+    turn.next++;
+    flushEarly(turnId, turn, false);
+  }
+
+  function receiveEnd(message: BusMessageOf<'session.done'> | BusMessageOf<'session.error'>) {
+    const { sessionId, turnId } = message.data;
+    const turn = remote.get(turnId);
+    if (turn) {
+      flushEarly(turnId, turn, true);
+      remote.delete(turnId);
+    }
+    const frame =
+      message.type === 'session.done'
+        ? encode.done(turnId, sessionId, { cache: message.data.cache, similarity: message.data.similarity, usage: message.data.usage })
+        : encode.error({ id: turnId, sessionId, code: message.data.code as never, message: message.data.message });
+    deliver(sessionId, frame, undefined);
+  }
+
+  function receive(message: BusMessage) {
+    if (message.type !== 'session.delta' && message.type !== 'session.done' && message.type !== 'session.error') return;
+    const session = message as SessionMessage;
+    // Sessions nobody here watches cost one map lookup.
+    if (!sessions.has(session.data.sessionId)) {
+      if (session.type !== 'session.delta') remote.delete(session.data.turnId);
+      return;
+    }
+    counts.relayed++;
+    if (session.type === 'session.delta') receiveDelta(session);
+    else receiveEnd(session);
+  }
+
+  return {
+    subscribe(sessionId, subscriber) {
+      let subscribers = sessions.get(sessionId);
+      if (!subscribers) sessions.set(sessionId, (subscribers = new Set()));
+      if (subscribers.has(subscriber)) return;
+      subscribers.add(subscriber);
+      subscriptions++;
+    },
+    unsubscribe(sessionId, subscriber) {
+      const subscribers = sessions.get(sessionId);
+      if (!subscribers?.delete(subscriber)) return;
+      subscriptions--;
+      // Trackers of the session's remote turns go when their done/error arrives (or by the size cap).
+      if (subscribers.size === 0) sessions.delete(sessionId);
+    },
+    publishDelta(ids, seq, text, origin) {
+      deliver(ids.sessionId, encode.delta(ids.turnId, ids.sessionId, text), origin);
+      void bus.publish({ type: 'session.delta', data: { ...ids, seq, text } });
+    },
+    publishDone(ids, fields, origin) {
+      deliver(ids.sessionId, encode.done(ids.turnId, ids.sessionId, fields), origin);
+      void bus.publish({ type: 'session.done', data: { ...ids, cache: fields.cache, similarity: fields.similarity, usage: usageForBus(fields.usage) } });
+    },
+    publishError(ids, code, message, origin) {
+      deliver(ids.sessionId, encode.error({ id: ids.turnId, sessionId: ids.sessionId, code: code as never, message }), origin);
+      void bus.publish({ type: 'session.error', data: { ...ids, code: code.slice(0, 64), message: message.slice(0, 1024) } });
+    },
+    receive,
+    start() {
+      unsubscribeBus ??= bus.subscribe(receive);
+    },
+    stop() {
+      unsubscribeBus?.();
+      unsubscribeBus = undefined;
+    },
+    stats: () => ({ sessions: sessions.size, subscriptions, trackedRemoteTurns: remote.size, ...counts }),
+  };
+}
+
+/** Only the three counters travel: upstream usage objects may carry vendor fields the bus schema strips anyway. */
+function usageForBus(usage: DoneFields['usage']) {
+  if (!usage) return undefined;
+  return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens };
+}
