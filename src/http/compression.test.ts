@@ -12,10 +12,12 @@ import { silentLogger } from '../log';
 import { createScriptedProvider } from '../testing/scripted-provider';
 import { createMemoryUsageStore } from '../usage/memory-usage-store';
 import { createUsageRecorder } from '../usage/usage-recorder';
-import { compressResponse, createResponseCompression, isCompressibleType, MAX_ACCEPT_ENCODING_CHARS, negotiateContentCoding } from './compression';
+import { BROTLI_MIN_BYTES, chooseContentCoding, createResponseCompression, isCompressibleType, MAX_ACCEPT_ENCODING_CHARS, negotiateContentCoding } from './compression';
 import { SSE_HEADERS } from './sse';
 
 /** A completion-shaped body of about 5 KB, the size of a typical longer chat answer. */
+/** Brotli for every size, so these tests pin negotiation itself; the small-body gzip preference has its own test. */
+const compressResponse = createResponseCompression({ brotliMinBytes: 0 });
 const bigBody = {
   id: 'chatcmpl-123',
   object: 'chat.completion',
@@ -365,19 +367,27 @@ describe('through the gateway app', () => {
   const chat = (body: BodyInit, headers: Record<string, string>) =>
     new Request('http://localhost/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-city-key-0001', ...headers }, body });
 
-  test('a gzip-compressed chat request is answered, and the long answer comes back brotli-compressed with the gateway headers', async () => {
+  test('a gzip-compressed chat request is answered, and the answer comes back compressed with the gateway headers (gzip below the brotli size)', async () => {
     const { gateway, provider } = build();
     const request = zlib.gzipSync(JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: question }] }));
     const response = await gateway.handle(chat(request, { 'content-encoding': 'gzip', 'accept-encoding': 'gzip, deflate, br' }));
     expect(response.status).toBe(200);
     expect(provider.requests[0]!.messages[0]!.content).toBe(question);
-    expect(response.headers.get('content-encoding')).toBe('br');
+    // A chat answer of a few KB: both are accepted, and below BROTLI_MIN_BYTES gzip is the cheaper choice.
+    expect(response.headers.get('content-encoding')).toBe('gzip');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     expect(response.headers.get('x-cache')).toBeTruthy();
     expect(response.headers.get('server-timing')).toContain('total;dur=');
-    const completion = JSON.parse(decode(await bodyOf(response), 'br'));
+    const completion = JSON.parse(decode(await bodyOf(response), 'gzip'));
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0].message.content).toContain('Bürgeramt');
+  });
+
+  test('prefers gzip for small bodies and brotli for large ones when the client accepts both', () => {
+    expect(chooseContentCoding('gzip, br', 2_000)).toBe('gzip');
+    expect(chooseContentCoding('gzip, br', BROTLI_MIN_BYTES)).toBe('br');
+    expect(chooseContentCoding('br', 2_000)).toBe('br');
+    expect(chooseContentCoding('identity', 2_000)).toBeNull();
   });
 
   test('a streamed chat answer stays uncompressed SSE even when the client accepts br', async () => {

@@ -29,6 +29,8 @@ export interface CompressionOptions {
    * times the cost. 5 is the lowest quality that beats gzip here, at a cost still far below a cache hit's.
    */
   brotliQuality?: number;
+  /** Bodies smaller than this get gzip instead of br when the client accepts both (default BROTLI_MIN_BYTES). */
+  brotliMinBytes?: number;
   /** gzip level 1–9; 6 is zlib's default and where the ratio curve flattens. */
   gzipLevel?: number;
   /**
@@ -59,8 +61,40 @@ const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
  *   {@link MAX_ACCEPT_ENCODING_TOKENS} entries are parsed; an entry cut by the character cap and entries with a
  *   malformed q-value are ignored. Garbage therefore degrades to identity, never to an error.
  */
+interface CodingWeights {
+  br: number;
+  gzip: number;
+  identity?: number;
+}
+
+/**
+ * Brotli at quality 5 costs about twice gzip's CPU on small bodies for ~4% fewer bytes (bench ops suite: a 2 KB
+ * cache hit ran at 0.43-0.54x the identity rate with br). Below this size gzip is preferred when the client
+ * accepts it at all.
+ */
+export const BROTLI_MIN_BYTES = 8 * 1024;
+
+/** The coding to use for a body of `size` bytes: the client's preference, with gzip for small bodies. */
+export function chooseContentCoding(header: string | null | undefined, size: number, brotliMinBytes = BROTLI_MIN_BYTES): ContentCoding | null {
+  const weights = codingWeights(header);
+  const coding = weights ? pick(weights) : null;
+  return coding === 'br' && size < brotliMinBytes && weights!.gzip > 0 ? 'gzip' : coding;
+}
+
 export function negotiateContentCoding(header: string | null | undefined): ContentCoding | null {
-  if (!header) return null;
+  const weights = codingWeights(header);
+  return weights ? pick(weights) : null;
+}
+
+function pick({ br, gzip, identity }: CodingWeights): ContentCoding | null {
+  const best = Math.max(br, gzip);
+  if (best <= 0) return null;
+  if (identity !== undefined && identity > best) return null;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+function codingWeights(header: string | null | undefined): CodingWeights | undefined {
+  if (!header) return undefined;
   const truncated = header.length > MAX_ACCEPT_ENCODING_CHARS;
   const entries = (truncated ? header.slice(0, MAX_ACCEPT_ENCODING_CHARS) : header).split(',', MAX_ACCEPT_ENCODING_TOKENS + 1);
   // The last entry of a cut header may be a fragment ("gzi"); drop it rather than guess.
@@ -86,12 +120,7 @@ export function negotiateContentCoding(header: string | null | undefined): Conte
     else if (name === 'identity') identity ??= q;
     else if (name === '*') star ??= q;
   }
-  const qBr = br ?? star ?? 0;
-  const qGzip = gzip ?? star ?? 0;
-  const best = Math.max(qBr, qGzip);
-  if (best <= 0) return null;
-  if (identity !== undefined && identity > best) return null;
-  return qBr >= qGzip ? 'br' : 'gzip';
+  return { br: br ?? star ?? 0, gzip: gzip ?? star ?? 0, identity };
 }
 
 /** The q of `;q=0.5;other=x`, 1 when absent, undefined when the parameters are malformed. */
@@ -198,6 +227,7 @@ function isPlainJson(value: unknown): value is object {
  */
 export function createResponseCompression(options: CompressionOptions = {}) {
   const threshold = options.thresholdBytes ?? 1024;
+  const brotliMinBytes = options.brotliMinBytes ?? BROTLI_MIN_BYTES;
   const compress = createCompressor(options);
   // Compressing bytes in memory should not fail; if it ever does, the client gets identity, never an error.
   const compressOrNull = async (bytes: Uint8Array, coding: ContentCoding): Promise<Uint8Array | null> => {
@@ -232,9 +262,10 @@ export function createResponseCompression(options: CompressionOptions = {}) {
         // The body is consumed: hand back an identical response.
         return new Response(bytes as Uint8Array<ArrayBuffer>, { status, statusText: value.statusText, headers: out });
       }
-      const encoded = await compressOrNull(bytes, coding);
+      const sized = chooseContentCoding(request.headers.get('accept-encoding'), bytes.byteLength, brotliMinBytes) ?? coding;
+      const encoded = await compressOrNull(bytes, sized);
       if (encoded === null) return new Response(bytes as Uint8Array<ArrayBuffer>, { status, statusText: value.statusText, headers: out });
-      applyEncodingHeaders(out, coding, encoded.byteLength, header(set, 'vary'));
+      applyEncodingHeaders(out, sized, encoded.byteLength, header(set, 'vary'));
       return new Response(encoded as Uint8Array<ArrayBuffer>, { status, statusText: value.statusText, headers: out });
     }
 
@@ -259,12 +290,13 @@ export function createResponseCompression(options: CompressionOptions = {}) {
     if (text.length * 3 < threshold) return undefined;
     const bytes = encoder.encode(text);
     if (bytes.byteLength < threshold) return undefined;
-    const encoded = await compressOrNull(bytes, coding);
+    const sized = chooseContentCoding(request.headers.get('accept-encoding'), bytes.byteLength, brotliMinBytes) ?? coding;
+    const encoded = await compressOrNull(bytes, sized);
     if (encoded === null) return undefined;
     const out = new Headers({ 'content-type': contentType });
     const etag = header(set, 'etag');
     if (etag !== undefined) out.set('etag', etag);
-    applyEncodingHeaders(out, coding, encoded.byteLength, header(set, 'vary'));
+    applyEncodingHeaders(out, sized, encoded.byteLength, header(set, 'vary'));
     // Elysia merges the remaining `set.headers` (those this response does not carry) and the status.
     delete set.headers['content-length'];
     return new Response(encoded as Uint8Array<ArrayBuffer>, { status, headers: out });
