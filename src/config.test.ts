@@ -46,6 +46,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEEPSEEK_API_KEY: 'sk-ds', LLM_API_KEY: 'sk-llm' }).LLM_API_KEY).toBe('sk-llm');
   });
 
+  test('merges configured prices over the published defaults', () => {
+    const config = loadConfig({ LLM_PRICES: 'gpt-4o-mini=0.15/0.6, deepseek-chat=0.5/1' });
+    expect(config.PRICES['gpt-4o-mini']).toEqual({ inputPerMillion: 0.15, outputPerMillion: 0.6 });
+    expect(config.PRICES['deepseek-chat']).toEqual({ inputPerMillion: 0.5, outputPerMillion: 1 });
+    expect(config.PRICES['deepseek-reasoner']).toEqual({ inputPerMillion: 0.28, outputPerMillion: 0.42 });
+    expect(() => loadConfig({ LLM_PRICES: 'free lunch' })).toThrow(/LLM_PRICES/);
+  });
+
   test('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });

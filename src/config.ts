@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './usage/pricing';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -73,6 +74,11 @@ const schema = z.object({
   IDEMPOTENCY_WAIT_MS: int(0, 600_000).default(10_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Upstream prices in USD per million tokens, `model=input/output,...`, merged over DeepSeek's published prices. */
+  LLM_PRICES: z
+    .string()
+    .regex(/^\s*[\w.:-]+=\d+(\.\d+)?\/\d+(\.\d+)?\s*(,\s*[\w.:-]+=\d+(\.\d+)?\/\d+(\.\d+)?\s*)*$/, 'must look like model=0.28/0.42,other-model=1/2 (USD per million input/output tokens)')
+    .optional(),
   /** Self-tuning: how often it runs, its bounds, and the alert targets. */
   TUNING_INTERVAL_MS: int(0, 3_600_000).default(30_000),
   CACHE_L1_MAX_ENTRIES_CEILING: int(0, 10_000_000).default(20_000),
@@ -94,13 +100,15 @@ export interface ApiKeyEntry {
 }
 
 export type Config = Readonly<
-  Omit<RawConfig, 'LLM_API_KEY' | 'DEEPSEEK_API_KEY' | 'INSTANCE_ID' | 'LLM_MODELS' | 'GATEWAY_API_KEYS'> & {
+  Omit<RawConfig, 'LLM_API_KEY' | 'DEEPSEEK_API_KEY' | 'INSTANCE_ID' | 'LLM_MODELS' | 'GATEWAY_API_KEYS' | 'LLM_PRICES'> & {
     INSTANCE_ID: string;
     /** The upstream key (LLM_API_KEY, else DEEPSEEK_API_KEY); undefined selects the built-in mock LLM. */
     LLM_API_KEY: string | undefined;
     LLM_MODELS: readonly string[];
     /** Parsed GATEWAY_API_KEYS; empty means open single-tenant mode. */
     API_KEYS: readonly ApiKeyEntry[];
+    /** DeepSeek's published prices with LLM_PRICES applied over them. */
+    PRICES: PriceTable;
   }
 >;
 
@@ -135,6 +143,17 @@ function parseApiKeys(raw: string | undefined): { entries: ApiKeyEntry[]; proble
   return { entries };
 }
 
+function parsePrices(raw: string | undefined): Record<string, ModelPrice> {
+  const prices: Record<string, ModelPrice> = {};
+  for (const item of (raw ?? '').split(',')) {
+    const [model, pair] = item.trim().split('=');
+    if (!model || !pair) continue;
+    const [input, output] = pair.split('/').map(Number);
+    prices[model] = { inputPerMillion: input!, outputPerMillion: output! };
+  }
+  return prices;
+}
+
 /** Parses and validates `env` (default: process.env). Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset" (as docker/compose often pass them), so defaults apply.
@@ -149,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0 || !parsed.success) throw new ConfigError([...new Set(problems)]);
 
   const raw = parsed.data;
-  const { LLM_API_KEY, DEEPSEEK_API_KEY, INSTANCE_ID, LLM_MODELS, GATEWAY_API_KEYS: _keys, ...rest } = raw;
+  const { LLM_API_KEY, DEEPSEEK_API_KEY, INSTANCE_ID, LLM_MODELS, GATEWAY_API_KEYS: _keys, LLM_PRICES, ...rest } = raw;
   const models = LLM_MODELS && LLM_MODELS.length > 0 ? LLM_MODELS : [raw.LLM_MODEL];
   return Object.freeze({
     ...rest,
@@ -157,5 +176,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     LLM_API_KEY: LLM_API_KEY ?? DEEPSEEK_API_KEY,
     LLM_MODELS: Object.freeze(models.includes(raw.LLM_MODEL) ? models : [raw.LLM_MODEL, ...models]),
     API_KEYS: Object.freeze(keys.entries),
+    PRICES: Object.freeze({ ...DEFAULT_PRICES, ...parsePrices(LLM_PRICES) }),
   });
 }

@@ -93,7 +93,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const provider = instrumentProvider(rawProvider, metrics);
   const lifecycle = createLifecycle();
   const usageStore = createDrizzleUsageStore({ db: database.db });
-  const usage = createUsageRecorder({ store: usageStore, logger });
+  const usage = createUsageRecorder({ store: usageStore, logger, prices: config.PRICES });
   // Rate limits: shared through Redis (one atomic script per decision), else per instance.
   const limiterRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { ...rateLimiterRedisOptions, connectionName: `ratelimit:${config.INSTANCE_ID}` }) : undefined;
   limiterRedis?.on('error', () => {});
@@ -135,6 +135,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     defaultModel: config.LLM_MODEL,
     logger,
     metrics,
+    prices: config.PRICES,
   });
   const idempotencyLeaseMs = config.LLM_TIMEOUT_MS * (config.LLM_MAX_RETRIES + 1) + 30_000;
   const idempotency = createIdempotency({
@@ -236,6 +237,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       registry,
       metrics,
       usageStore,
+      prices: config.PRICES,
       optimize: () => tuner.run(),
       snapshot: () => ({
         cache: cache?.stats(),

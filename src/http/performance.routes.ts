@@ -9,6 +9,7 @@ import type { Registry } from '../metrics/registry';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { analyzeCost } from '../usage/cost-analysis';
 import type { TuningReport } from '../tuning/tuner';
+import type { PriceTable } from '../usage/pricing';
 import type { UsageStore } from '../usage/usage-store';
 import { admit, type HttpDeps } from './http-deps';
 
@@ -18,6 +19,7 @@ export interface PerformanceDeps {
   usageStore: UsageStore;
   /** Extra live figures (cache, usage buffer, upstream, bus, sockets) gathered at request time. */
   snapshot: () => Record<string, unknown>;
+  prices: PriceTable;
   /** Runs the self-tuning step now and reports what it changed. */
   optimize: () => TuningReport;
 }
@@ -25,7 +27,7 @@ export interface PerformanceDeps {
 const DAY_MS = 86_400_000;
 
 export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDeps }) {
-  const { registry, metrics, usageStore, snapshot, optimize } = deps.performance;
+  const { registry, metrics, usageStore, snapshot, optimize, prices } = deps.performance;
   return new Elysia()
     .get('/metrics', () => metricsResponse(registry))
     .get('/api/v1/performance/metrics', async ({ request, server }) => {
@@ -43,6 +45,6 @@ export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDep
         throw new AppError('invalid_request', 'days must be a number of days from 0 to 3660.', { param: 'days' });
       }
       // In keyed mode a caller sees its own tenant only; open mode has one tenant anyway.
-      return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: deps.auth.openMode ? undefined : tenant });
+      return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: deps.auth.openMode ? undefined : tenant, prices });
     });
 }
