@@ -183,8 +183,13 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         calls: () => provider.stats().calls,
       },
       memory: () => {
-        const usage = process.memoryUsage();
-        return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+        try {
+          const usage = process.memoryUsage();
+          return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+        } catch {
+          // Reading RSS needs a free file descriptor; without one, report no pressure rather than fail.
+          return { rssBytes: 0, heapUsedBytes: 0 };
+        }
       },
       latencyP95Ms: () => metrics.realtimeSnapshot().latencyMs.p95,
       errorRate: () => metrics.realtimeSnapshot().errorRate60s,
@@ -192,7 +197,16 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       gc: () => Bun.gc(true),
     },
   });
-  const tuningTimer = config.TUNING_INTERVAL_MS > 0 ? setInterval(() => tuner.run(), config.TUNING_INTERVAL_MS) : undefined;
+  // A failing tuning step (e.g. memory figures unreadable when the process is out of file descriptors) is logged,
+  // never allowed to take the process and its open sockets down.
+  const runTuning = () => {
+    try {
+      tuner.run();
+    } catch (error) {
+      logger.warn('tuning.failed', { error });
+    }
+  };
+  const tuningTimer = config.TUNING_INTERVAL_MS > 0 ? setInterval(runTuning, config.TUNING_INTERVAL_MS) : undefined;
   tuningTimer?.unref?.();
   const health = createHealthService({
     instanceId: config.INSTANCE_ID,

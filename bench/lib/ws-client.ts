@@ -284,6 +284,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout' }>) {
   const start = performance.now();
   const measureFrom = start + job.warmupMs;
   const stopAt = measureFrom + job.durationMs;
+  const cpu0 = process.cpuUsage();
   const measuredTurns = new Set<string>();
   let n = 0;
   while (performance.now() < stopAt) {
@@ -294,6 +295,8 @@ async function fanout(job: Extract<Job, { kind: 'fanout' }>) {
     else publisher.send('publish', { room, id, k: job.sio.k, intervalMs: job.sio.intervalMs });
     await Promise.race([p, Bun.sleep(30_000)]);
   }
+  const cpu = process.cpuUsage(cpu0);
+  const measureMs = performance.now() - start;
   await Bun.sleep(1000); // let the last frames reach B
 
   // The gateway sends subscribers the server's turn id (a UUID), not the id the publisher chose; turns run one
@@ -349,6 +352,8 @@ async function fanout(job: Extract<Job, { kind: 'fanout' }>) {
     negative,
     unmatched,
     remappedIds,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+    measureMs,
     errors,
     delta: delta.toJSON(),
     done: done.toJSON(),

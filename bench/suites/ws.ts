@@ -29,7 +29,7 @@ const TOKENS_PER_SEC = 200;
 /** Client sockets per client process: below the fd limit (20,000 here) with room for the runtime's own fds. */
 const PER_CLIENT_PROCESS = 15_000;
 
-type Side = 'gateway' | 'socket.io';
+type Side = 'gateway' | 'socket.io' | 'socket.io batched';
 
 interface Settings {
   rampSteps: number[];
@@ -101,6 +101,8 @@ interface RampResult {
   stoppedBy: string;
   serverFdLimit: number | undefined;
   clientFdLimit: number | undefined;
+  /** Last output lines of the server when it died during the ramp. */
+  serverTail?: string[];
 }
 
 const sleep = (ms: number) => Bun.sleep(ms);
@@ -110,7 +112,10 @@ async function settledRss(pid: number): Promise<number> {
   return memoryOf(pid)?.rssMiB ?? Number.NaN;
 }
 
-async function ramp(ctx: SuiteContext, side: Side, target: Target, pid: number, s: Settings): Promise<RampResult> {
+async function ramp(ctx: SuiteContext, side: Side, target: Target, server: ManagedProcess, s: Settings): Promise<RampResult> {
+  const pid = server.pid;
+  let exitCode: number | undefined;
+  void server.exited.then((code) => (exitCode = code));
   const holders: ClientProcess<any>[] = [];
   const baseline = await settledRss(pid);
   const steps: RampStep[] = [];
@@ -118,6 +123,8 @@ async function ramp(ctx: SuiteContext, side: Side, target: Target, pid: number, 
   let stoppedBy = 'reached the last step';
   let clientFdLimit: number | undefined;
   const rampStart = performance.now();
+  const serverFdLimit = await fdLimitOf(pid);
+  let serverTail: string[] | undefined;
   try {
     for (const stepTarget of s.rampSteps) {
       if (ctx.signal.aborted) {
@@ -174,9 +181,10 @@ async function ramp(ctx: SuiteContext, side: Side, target: Target, pid: number, 
         clientProcesses: holders.length,
       });
       ctx.log(`ws: ${side} ramp ${stepTarget}: open ${total}, failed ${failed}, ${Math.round(opened / (stepMs / 1000))}/s, RSS ${rss.toFixed(0)} MiB, fds ${serverFds}`);
-      const alive = memoryOf(pid) !== undefined;
-      if (!alive) {
-        stoppedBy = `server process died at ${stepTarget}`;
+      if (exitCode !== undefined || memoryOf(pid) === undefined) {
+        const fdLimit = serverFdLimit;
+        stoppedBy = `server process DIED (exit code ${exitCode ?? '?'}) at step ${stepTarget} after ${total} connections (fd limit ${fdLimit})`;
+        serverTail = server.tail(25);
         break;
       }
       if (timedOut) {
@@ -199,7 +207,7 @@ async function ramp(ctx: SuiteContext, side: Side, target: Target, pid: number, 
     await Promise.all(holders.map((h) => h.stop()));
   }
   await sleep(2000); // let the server notice the closes before the next side measures
-  return { side, baselineRssMiB: baseline, steps, stoppedBy, serverFdLimit: await fdLimitOf(pid), clientFdLimit };
+  return { side, baselineRssMiB: baseline, steps, stoppedBy, serverFdLimit, clientFdLimit, serverTail };
 }
 
 interface LoadRun {
@@ -208,12 +216,12 @@ interface LoadRun {
   result: any;
 }
 
-async function loadRun(ctx: SuiteContext, side: Side, target: Target, s: Settings, round: number, sioChunks: number): Promise<LoadRun> {
+async function loadRun(ctx: SuiteContext, side: Side, target: Target, s: Settings, round: number, sio: { k: number; intervalMs: number }): Promise<LoadRun> {
   const nonce = `${Date.now().toString(36)}-${round}-${side === 'gateway' ? 'g' : 's'}`;
   const idle = runClientJob(ctx.rootDir, { kind: 'hold', target, count: s.idle, inflight: 200, hostOffset: 3, connectTimeoutMs: 10_000 }, `ws idle ${side}`, 60_000);
   try {
     const opened = await idle.result;
-    const job: Job = { kind: 'load', target, active: s.active, durationMs: s.durationMs, warmupMs: s.warmupMs, nonce, sio: { k: sioChunks, intervalMs: 1000 / TOKENS_PER_SEC } };
+    const job: Job = { kind: 'load', target, active: s.active, durationMs: s.durationMs, warmupMs: s.warmupMs, nonce, sio };
     const load = runClientJob(ctx.rootDir, job, `ws load ${side}`, s.durationMs + s.warmupMs + 60_000);
     const result = await load.result;
     ctx.log(`ws: ${side} load round ${round}: ${result.turns} turns, ${result.deltas} deltas, errors ${JSON.stringify(result.errors)}`);
@@ -223,9 +231,9 @@ async function loadRun(ctx: SuiteContext, side: Side, target: Target, s: Setting
   }
 }
 
-async function fanoutRun(ctx: SuiteContext, side: Side, a: Target, b: Target, s: Settings, round: number, sioChunks: number): Promise<LoadRun> {
+async function fanoutRun(ctx: SuiteContext, side: Side, a: Target, b: Target, s: Settings, round: number, sio: { k: number; intervalMs: number }): Promise<LoadRun> {
   const nonce = `${Date.now().toString(36)}-${round}-${side === 'gateway' ? 'g' : 's'}`;
-  const job: Job = { kind: 'fanout', a, b, subscribers: s.subscribers, durationMs: s.durationMs, warmupMs: s.warmupMs, nonce, sio: { k: sioChunks, intervalMs: 1000 / TOKENS_PER_SEC } };
+  const job: Job = { kind: 'fanout', a, b, subscribers: s.subscribers, durationMs: s.durationMs, warmupMs: s.warmupMs, nonce, sio };
   const run = runClientJob(ctx.rootDir, job, `ws fanout ${side}`, s.durationMs + s.warmupMs + 120_000);
   const result = await run.result;
   await run.stop();
@@ -277,35 +285,48 @@ export const wsSuite: Suite = {
           { proto: 'sio', port: peers[0]!.port, hosts: HOSTS },
           { proto: 'sio', port: peers[1]!.port, hosts: HOSTS },
         ],
+        'socket.io batched': [
+          { proto: 'sio', port: peers[0]!.port, hosts: HOSTS },
+          { proto: 'sio', port: peers[1]!.port, hosts: HOSTS },
+        ],
       };
-      const pids: Record<Side, number> = { gateway: gwA.pid, 'socket.io': peers[0]!.pid };
+      const procs: Partial<Record<Side, ManagedProcess>> = { gateway: gwA.process, 'socket.io': peers[0]!.process };
 
       // Tokens per gateway turn, so socket.io streams as many chunks: one probe turn.
       const probe = await runClientJob(ctx.rootDir, { kind: 'load', target: targets.gateway[0], active: 1, durationMs: 1500, warmupMs: 0, nonce: `probe-${prefix}`, sio: { k: 1, intervalMs: 0 } }, 'ws probe', 60_000).result;
       const gwTurnMs = LatencyHistogram.fromJSON(probe.turn).mean;
       const sioChunks = Math.max(1, Math.round((gwTurnMs / 1000) * TOKENS_PER_SEC)) || 40;
+      // `socket.io batched`: as many frames per turn as the gateway sends (its 20 ms delta batching), same turn length.
+      const gwFrames = Math.max(1, Math.round(probe.deltas / Math.max(1, probe.turns)));
+      const sioParams: Record<Side, { k: number; intervalMs: number }> = {
+        gateway: { k: 0, intervalMs: 0 },
+        'socket.io': { k: sioChunks, intervalMs: 1000 / TOKENS_PER_SEC },
+        'socket.io batched': { k: gwFrames, intervalMs: Math.round((sioChunks * (1000 / TOKENS_PER_SEC)) / gwFrames) },
+      };
       ctx.log(`ws: probe turn ${gwTurnMs.toFixed(0)} ms, ${probe.chars} chars → socket.io streams ${sioChunks} chunks at ${TOKENS_PER_SEC}/s`);
 
-      // 1. Ramp (gateway first in even runs; each side has its own server process, so order matters little).
-      const ramps: RampResult[] = [];
-      for (const side of ['gateway', 'socket.io'] as Side[]) ramps.push(await ramp(ctx, side, targets[side][0], pids[side], s));
 
       // 2. Delta latency under load, 3. fan-out: ABBA over rounds.
       const loads: LoadRun[] = [];
       const fanouts: LoadRun[] = [];
       for (let round = 0; round < s.rounds; round++) {
-        const order: Side[] = round % 2 === 0 ? ['gateway', 'socket.io'] : ['socket.io', 'gateway'];
-        for (const side of order) loads.push(await loadRun(ctx, side, targets[side][0], s, round, sioChunks));
-        for (const side of order) fanouts.push(await fanoutRun(ctx, side, targets[side][0], targets[side][1], s, round, sioChunks));
+        const order: Side[] = round % 2 === 0 ? ['gateway', 'socket.io', 'socket.io batched'] : ['socket.io batched', 'socket.io', 'gateway'];
+        for (const side of order) loads.push(await loadRun(ctx, side, targets[side][0], s, round, sioParams[side]));
+        for (const side of order) fanouts.push(await fanoutRun(ctx, side, targets[side][0], targets[side][1], s, round, sioParams[side]));
       }
 
-      const sides: Side[] = ['gateway', 'socket.io'];
+      // 1. Ramp, last: pushing a server to its fd limit may take it down (see the notes), and nothing runs after.
+      const ramps: RampResult[] = [];
+      for (const side of ['gateway', 'socket.io'] as Side[]) ramps.push(await ramp(ctx, side, targets[side][0], procs[side]!, s));
+
+      const sides: Side[] = ['gateway', 'socket.io', 'socket.io batched'];
       const rampTable: Table = {
         title: 'ws: idle connections held (instance A; clients on 127.0.0.1-.8)',
         columns: ['side', 'step', 'open', 'failed', 'connect/s', 'RSS MiB', 'RSS delta MiB', 'KiB/conn', 'server fds'],
         rows: ramps.flatMap((r) => r.steps.map((st) => [r.side, st.target, st.opened, st.failed, Math.round(st.connectsPerSec), st.rssMiB, st.rssDeltaMiB, st.bytesPerConnection / 1024, st.serverFds ?? '-'])),
         notes: [
           ...ramps.map((r) => `${r.side}: baseline RSS ${fmt(r.baselineRssMiB)} MiB; stopped by: ${r.stoppedBy}`),
+          ...ramps.filter((r) => r.serverTail).map((r) => `${r.side} last output: ${r.serverTail!.filter((l) => l.trim()).slice(-4).join(' | ').slice(0, 400)}`),
           `fd limits: server ${ramps[0]?.serverFdLimit ?? '?'}, client processes ${ramps[0]?.clientFdLimit ?? '?'} (soft = hard; raising needs CAP_SYS_RESOURCE). ${PER_CLIENT_PROCESS} sockets per client process.`,
           'RSS delta = VmRSS 1.5 s after the step minus before the ramp, no forced GC in the server; per-connection cost includes socket buffers in user space, not kernel memory.',
         ],
@@ -323,13 +344,13 @@ export const wsSuite: Suite = {
         }),
         notes: [
           `gateway: real chat turns (/ws chat frames) against the mock upstream at ${TOKENS_PER_SEC} tokens/s, exact-match cache only; cache statuses ${JSON.stringify(loads.filter((l) => l.side === 'gateway').map((l) => l.result.cache))}. Deltas are batched per 20 ms window, so gaps are ~window, not per token.`,
-          `socket.io: echo-with-stream, the server emits ${sioChunks} chunks ${1000 / TOKENS_PER_SEC} ms apart per request (no batching, no LLM, no DB): a transport comparison, not an LLM one.`,
+          `socket.io: echo-with-stream, the server emits ${sioChunks} chunks ${1000 / TOKENS_PER_SEC} ms apart per request (no batching, no LLM, no DB): a transport comparison, not an LLM one. socket.io batched: ${sioParams['socket.io batched'].k} chunks ${sioParams['socket.io batched'].intervalMs} ms apart (the gateway's frames per turn).`,
           `first = send → first delta; gap = between consecutive deltas of a turn; ${s.rounds} round(s), ${s.durationMs / 1000} s measured each, merged histograms.`,
         ],
       };
       const fanTable: Table = {
         title: `ws: cross-instance fan-out (publisher on A, ${s.subscribers} subscribers on B, ms)`,
-        columns: ['side', 'turns', 'A frames/turn', 'delta p50', 'delta p90', 'delta p99', 'delta max', 'done p50', 'done p99', 'done recv/expected', 'errors'],
+        columns: ['side', 'turns', 'A frames/turn', 'delta p50', 'delta p90', 'delta p99', 'delta max', 'done p50', 'done p99', 'done recv/expected', 'client CPU', 'errors'],
         rows: sides.map((side) => {
           const d = merged(fanouts, side, 'delta');
           const dn = merged(fanouts, side, 'done');
@@ -346,12 +367,14 @@ export const wsSuite: Suite = {
             ms(dn.percentile(50)),
             ms(dn.percentile(99)),
             `${sum(fanouts, side, (r) => r.receivedDone)}/${sum(fanouts, side, (r) => r.expectedDone)}`,
+            `${Math.round((100 * sum(fanouts, side, (r) => r.clientCpuMs)) / Math.max(1, sum(fanouts, side, (r) => r.measureMs)))}%`,
             JSON.stringify(runs.map((r) => r.result.errors)),
           ];
         }),
         notes: [
           'delta = time the A client received a text position → time each B subscriber received it (same process clock; matched by cumulative characters, since batching may split text differently); done likewise.',
           'gateway subscribers receive the server\'s turn id (a UUID), not the publisher\'s frame id: turns are matched by order. socket.io: B may process a frame before A in the one client process (clamped to 0, counted as `negative` in the JSON).',
+          'client CPU = CPU time of the one client process (publisher + all subscribers) over the measured loop, % of one core: near 100% means the client, not the servers, set the latency.',
           'gateway: 2 instances sharing Postgres + Redis (bus pub/sub); socket.io: 2 instances with @socket.io/redis-adapter. The publisher is not itself subscribed; it gets its turn\'s frames directly.',
         ],
       };

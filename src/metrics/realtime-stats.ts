@@ -64,7 +64,13 @@ export function createRealtimeStats(options: RealtimeStatsOptions = {}): Realtim
       if (result === 'SEMANTIC_HIT') semanticHits.add();
     },
     snapshot() {
-      const memory = memoryUsage();
+      // Reading RSS needs a free file descriptor; a process out of them still reports everything else.
+      let memory: { rss: number; heapUsed: number; heapTotal: number };
+      try {
+        memory = memoryUsage();
+      } catch {
+        memory = { rss: 0, heapUsed: 0, heapTotal: 0 };
+      }
       const lookups60s = lookups.count(60);
       return {
         requests: { perSecond10s: requests.rate(10), perSecond60s: requests.rate(60) },
