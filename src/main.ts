@@ -15,7 +15,7 @@ import { createHealthService } from './health/health.service';
 import { createLifecycle } from './lifecycle';
 import type { ConcurrencyLimiter } from './llm/concurrency-limiter';
 import type { LlmProvider } from './llm/llm-provider';
-import { createTuner } from './tuning/tuner';
+import { buildTuner } from './tuning/build-tuner';
 import { createSocketHub } from './ws/chat.socket';
 import { createIdempotency } from './idempotency/idempotency';
 import { createMemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
@@ -32,11 +32,8 @@ import { createDrizzleUsageStore } from './usage/drizzle-usage-store';
 import { instrumentProvider } from './llm/instrumented-provider';
 import { BREAKER_STATE_VALUE, createGatewayMetrics } from './metrics/gateway-metrics';
 import { createRegistry } from './metrics/registry';
-import { InstanceCensus } from './ratelimit/instance-census';
-import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter';
-import type { RateLimiter } from './ratelimit/rate-limiter';
+import { buildRateLimiter } from './ratelimit/build-limiter';
 import { rateRule } from './ratelimit/rate-limiter';
-import { RedisRateLimiter, rateLimiterRedisOptions } from './ratelimit/redis-rate-limiter';
 import { createUsageRecorder } from './usage/usage-recorder';
 
 export interface RunningGateway {
@@ -94,14 +91,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const lifecycle = createLifecycle();
   const usageStore = createDrizzleUsageStore({ db: database.db });
   const usage = createUsageRecorder({ store: usageStore, logger, prices: config.PRICES });
-  // Rate limits: shared through Redis (one atomic script per decision), else per instance.
-  const limiterRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { ...rateLimiterRedisOptions, connectionName: `ratelimit:${config.INSTANCE_ID}` }) : undefined;
-  limiterRedis?.on('error', () => {});
-  const census = limiterRedis ? new InstanceCensus({ redis: limiterRedis, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger }) : undefined;
-  census?.start();
-  const limiter: RateLimiter = limiterRedis
-    ? new RedisRateLimiter({ redis: limiterRedis, prefix: config.REDIS_PREFIX, logger, knownInstances: () => census!.count() })
-    : new MemoryRateLimiter();
+  const { limiter, close: closeLimiter } = buildRateLimiter(config, logger);
   metrics.setCollector('breakerState', () => BREAKER_STATE_VALUE[provider.health().breaker]);
   metrics.setCollector('upstreamConcurrencyInUse', () => provider.health().inFlight);
   metrics.setCollector('upstreamConcurrencyLimit', () => provider.health().maxConnections);
@@ -145,69 +135,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ttlMs: config.IDEMPOTENCY_TTL_MS,
     waitMs: config.IDEMPOTENCY_WAIT_MS,
   });
-  const tuner = createTuner({
-    logger,
-    onAlert: (alert) => metrics.alerts.inc({ kind: alert.kind }),
-    bounds: {
-      l1Min: Math.min(100, config.CACHE_L1_MAX_ENTRIES),
-      l1Max: Math.max(config.CACHE_L1_MAX_ENTRIES, config.CACHE_L1_MAX_ENTRIES_CEILING),
-      upstreamMin: Math.max(1, Math.floor(config.LLM_MAX_CONNECTIONS / 4)),
-      upstreamMax: config.LLM_MAX_CONNECTIONS * 2,
-    },
-    targets: {
-      latencyP95Ms: config.ALERT_P95_MS,
-      errorRate: config.ALERT_ERROR_RATE,
-      minHitRate: config.ALERT_MIN_HIT_RATE,
-      rssBytes: config.MEMORY_SOFT_LIMIT_MB * 1024 * 1024,
-      heapBytes: config.MEMORY_SOFT_LIMIT_MB * 1024 * 1024 * 0.75,
-    },
-    inputs: {
-      l1: {
-        size: () => cache?.l1.size ?? 0,
-        capacity: () => cache?.l1.capacity ?? 0,
-        resize: (n) => cache?.l1.resize(n),
-        hits: () => cache?.stats().l1Hits ?? 0,
-        lookups: () => {
-          const stats = cache?.stats();
-          return stats ? stats.hits + stats.semanticHits + stats.misses : 0;
-        },
-      },
-      upstream: {
-        limit: () => rawProvider.limiter.limit,
-        setLimit: (n) => rawProvider.limiter.setLimit(n),
-        queued: () => rawProvider.limiter.queued,
-        overloadErrors: () => {
-          const errors = provider.stats().errors;
-          return (errors.upstream_rate_limited ?? 0) + (errors.upstream_overloaded ?? 0) + (errors.upstream_unavailable ?? 0);
-        },
-        calls: () => provider.stats().calls,
-      },
-      memory: () => {
-        try {
-          const usage = process.memoryUsage();
-          return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
-        } catch {
-          // Reading RSS needs a free file descriptor; without one, report no pressure rather than fail.
-          return { rssBytes: 0, heapUsedBytes: 0 };
-        }
-      },
-      latencyP95Ms: () => metrics.realtimeSnapshot().latencyMs.p95,
-      errorRate: () => metrics.realtimeSnapshot().errorRate60s,
-      hitRate: () => metrics.realtimeSnapshot().cache.hitRate60s,
-      gc: () => Bun.gc(true),
-    },
-  });
-  // A failing tuning step (e.g. memory figures unreadable when the process is out of file descriptors) is logged,
-  // never allowed to take the process and its open sockets down.
-  const runTuning = () => {
-    try {
-      tuner.run();
-    } catch (error) {
-      logger.warn('tuning.failed', { error });
-    }
-  };
-  const tuningTimer = config.TUNING_INTERVAL_MS > 0 ? setInterval(runTuning, config.TUNING_INTERVAL_MS) : undefined;
-  tuningTimer?.unref?.();
+  const tuner = buildTuner({ config, logger, metrics, cache: () => cache, limiter: rawProvider.limiter, upstreamStats: () => provider.stats() });
   const health = createHealthService({
     instanceId: config.INSTANCE_ID,
     lifecycle,
@@ -296,13 +224,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       const written = await Promise.race([closed.then(() => true), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
       if (!drained || !written) logger.warn('gateway.grace_expired', { inFlight: lifecycle.inFlight });
       await server.stop(true);
-      clearInterval(tuningTimer);
+      tuner.stop();
       await provider.close();
       await cache?.close();
       await usage.close();
       await bus.close();
-      await census?.stop();
-      limiterRedis?.disconnect();
+      await closeLimiter();
       redis?.disconnect();
       await database.close();
       logger.info('gateway.stopped', { reason });
