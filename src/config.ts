@@ -79,6 +79,8 @@ const schema = z.object({
     .string()
     .regex(/^\s*[\w.:-]+=\d+(\.\d+)?\/\d+(\.\d+)?\s*(,\s*[\w.:-]+=\d+(\.\d+)?\/\d+(\.\d+)?\s*)*$/, 'must look like model=0.28/0.42,other-model=1/2 (USD per million input/output tokens)')
     .optional(),
+  /** Open WebSocket connections per instance; default: the open-file limit less headroom. */
+  WS_MAX_CONNECTIONS: int(1, 10_000_000).optional(),
   /** Self-tuning: how often it runs, its bounds, and the alert targets. */
   TUNING_INTERVAL_MS: int(0, 3_600_000).default(30_000),
   CACHE_L1_MAX_ENTRIES_CEILING: int(0, 10_000_000).default(20_000),

@@ -17,6 +17,7 @@ import type { ConcurrencyLimiter } from './llm/concurrency-limiter';
 import type { LlmProvider } from './llm/llm-provider';
 import { buildTuner } from './tuning/build-tuner';
 import { createSocketHub } from './ws/chat.socket';
+import { openFileLimit, socketCap } from './ws/fd-limit';
 import { createIdempotency } from './idempotency/idempotency';
 import { createMemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
 import { createRedisIdempotencyStore } from './idempotency/redis-idempotency-store';
@@ -153,7 +154,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     bus,
     lifecycle,
     logger,
-    options: { chatPerSec: config.RATE_LIMIT_CHAT_PER_SEC, chatBurst: Math.max(1, Math.ceil(config.RATE_LIMIT_CHAT_PER_SEC)), shutdownGraceMs: config.SHUTDOWN_GRACE_MS },
+    options: {
+      chatPerSec: config.RATE_LIMIT_CHAT_PER_SEC,
+      chatBurst: Math.max(1, Math.ceil(config.RATE_LIMIT_CHAT_PER_SEC)),
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      maxConnections: socketCap(config.WS_MAX_CONNECTIONS, openFileLimit()),
+    },
     limits: { limiter, chat: rateRule(config.RATE_LIMIT_CHAT_PER_SEC), onReject: () => metrics.rateLimitRejections.inc({ class: 'chat' }) },
   });
   metrics.setCollector('wsConnections', () => sockets.stats().connections);

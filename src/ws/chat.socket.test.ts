@@ -158,6 +158,18 @@ describe('auth and admission', () => {
   });
 });
 
+test('refuses upgrades with 503 at the connection limit, and accepts again once a socket closes', async () => {
+  const gw = start({ options: { maxConnections: 1 } });
+  const first = await TestClient.connect(gw.url, { key: CITY_KEY });
+  const refused = await fetch(gw.httpUrl, { headers: upgradeHeaders({ authorization: `Bearer ${CITY_KEY}` }) });
+  expect(refused.status).toBe(503);
+  expect((await refused.json()).error.message).toContain('connection limit');
+  first.socket.close();
+  await first.closed;
+  const again = await TestClient.connect(gw.url, { key: CITY_KEY });
+  again.socket.close();
+});
+
 describe('bad input', () => {
   test('answers a non-JSON frame with invalid_json and keeps the connection', async () => {
     const gw = start();

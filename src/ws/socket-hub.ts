@@ -323,6 +323,9 @@ export function createSocketHub(deps: WsDeps): SocketHub {
     accept(request, queryKey, clientAddress) {
       const principal = auth.authenticate(bearerToken(request.headers.get('authorization')) ?? queryKey);
       if (draining || lifecycle.draining) throw new AppError('service_unavailable', 'This instance is shutting down; connect to another.', { retryAfterSec: 1 });
+      if (connections.size >= options.maxConnections) {
+        throw new AppError('service_unavailable', 'This instance is at its connection limit; connect to another.', { retryAfterSec: 1 });
+      }
       return new Connection(host, principal, auth.openMode ? `ip:${clientAddress ?? 'unknown'}` : principal.keyId);
     },
     shutdown(shutdownOptions) {

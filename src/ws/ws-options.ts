@@ -39,6 +39,11 @@ export interface WsOptions {
   shutdownGraceMs: number;
   /** Remote turns whose delta order is tracked at once; the oldest is forgotten past it (lost `done`). */
   maxTrackedRemoteTurns: number;
+  /**
+   * Open sockets this instance accepts; further upgrades get 503 so clients go to another instance. Set below the
+   * process's file-descriptor limit: at that limit the OS refuses accepts and other I/O (database, Redis) fails.
+   */
+  maxConnections: number;
 }
 
 export const DEFAULT_WS_OPTIONS: Readonly<WsOptions> = Object.freeze({
@@ -58,6 +63,7 @@ export const DEFAULT_WS_OPTIONS: Readonly<WsOptions> = Object.freeze({
   stallTimeoutMs: 30_000,
   historyLimit: 50,
   shutdownGraceMs: 10_000,
+  maxConnections: 1_000_000,
   maxTrackedRemoteTurns: 10_000,
 });
 
