@@ -5,18 +5,9 @@
  * orthogonal to every other), and points at a chosen cosine from a given vector, to build clusters and
  * paraphrase-like queries the way real sentence embeddings behave (near neighbours far above the background).
  */
+import { seededRandom } from './seeded-random';
 
-/** mulberry32 (Tommy Ettinger, public domain): a tiny fast 32-bit PRNG, plenty for test data. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** A standard normal draw (Box–Muller); a vector of these, normalised, is uniform on the sphere (Muller 1959). */
 function gaussian(random: () => number): number {

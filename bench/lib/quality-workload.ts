@@ -21,21 +21,10 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parsePairs, type LabelledPair } from '../../src/cache/calibration-data';
+import { seededRandom } from '../../embeddings/seeded-random';
 import type { WorkloadRequest } from './quality-data';
 
 export const WORKLOAD_SEED = 0x5eed_2024;
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG (Tommy Ettinger), deterministic across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -74,7 +63,7 @@ export interface WorkloadOptions {
 }
 
 export function generateWorkload(handwritten: LabelledPair[], gptcache: LabelledPair[], options: WorkloadOptions = {}): WorkloadRequest[] {
-  const random = mulberry32(options.seed ?? WORKLOAD_SEED);
+  const random = seededRandom(options.seed ?? WORKLOAD_SEED);
 
   // Union-find over exact texts, joined by same-meaning pairs.
   const parent = new Map<string, string>();

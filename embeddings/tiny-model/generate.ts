@@ -15,6 +15,7 @@
  *
  * Run directly: `bun embeddings/tiny-model/generate.ts <dir>`.
  */
+import { seededRandom } from '../seeded-random';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64, type OnnxTensor } from './onnx-model.ts';
@@ -47,7 +48,7 @@ export async function generateTinyModel(options: GenerateTinyModelOptions): Prom
   const modelId = options.modelId ?? TINY_MODEL_ID;
   const hiddenSize = options.hiddenSize ?? 32;
   const maxPositions = options.maxPositions ?? 128;
-  const random = mulberry32(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const vocab = buildVocabulary();
   const path = join(options.dir, modelId);
   await mkdir(join(path, 'onnx'), { recursive: true });
@@ -106,18 +107,6 @@ export async function generateTinyModel(options: GenerateTinyModelOptions): Prom
     await writeFile(join(path, name), JSON.stringify(content, null, 2));
   }
   return { modelDir: options.dir, modelId, path, hiddenSize, vocabSize: vocab.length };
-}
-
-/** mulberry32: a tiny seeded 32-bit PRNG (Tommy Ettinger, public domain); reproducible weights, no dependency. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 if (import.meta.main) {

@@ -1,0 +1,14 @@
+/**
+ * mulberry32 (Tommy Ettinger, public domain): a tiny, fast, well-mixed 32-bit PRNG, deterministic across platforms.
+ * Plenty for reproducible test data, weights and traces. Returns numbers in [0, 1).
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
