@@ -60,7 +60,8 @@ export function createApp(deps: HttpDeps & { performance?: PerformanceDeps; sock
         metrics.recordHttpRequest({ route, method: request.method, status, durationSeconds: (performance.now() - context.startedAt) / 1000 });
       }
       if (context.logged) return;
-      const path = new URL(request.url).pathname;
+      // Elysia's already-parsed path: no URL parse per request on this hot path.
+      const path = ctx.path;
       if (path === '/api/health/ping') return; // probes every few seconds would drown the log
       deps.logger.info('http.request', { requestId: context.requestId, method: request.method, path, status, ms: Math.round(performance.now() - context.startedAt) });
     })
