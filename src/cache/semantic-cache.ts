@@ -113,10 +113,6 @@ export class SemanticCache {
     return this.options.embedder?.modelId ?? 'none';
   }
 
-  get defaultThreshold(): number {
-    return this.options.threshold;
-  }
-
   /** Loads every live entry from L3 into the index (before the instance reports ready) and starts upkeep. */
   async start({ reconcileIntervalMs = 30_000, sweepIntervalMs = 60_000 } = {}): Promise<void> {
     // Subscribe before the first read: a change announced while that read runs is then applied twice (harmless),
