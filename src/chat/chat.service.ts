@@ -110,9 +110,6 @@ export interface ChatService {
   simpleChat(input: SimpleChatInput): Promise<SimpleChatResult>;
 }
 
-/** Postgres text cannot hold NUL; replace it rather than fail a turn the client already paid for. */
-const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
-
 /** What one upstream call produced, shared by every request of a single flight. */
 interface FlightOutcome {
   completion?: ChatCompletion;
@@ -338,8 +335,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       conversationId: sessionId,
       createIfMissing: input.sessionId === undefined,
       messages: [
-        { role: 'user', content: storable(input.message), requestId: input.requestId },
-        { role: 'assistant', content: storable(reply), requestId: input.requestId },
+        { role: 'user', content: input.message, requestId: input.requestId },
+        { role: 'assistant', content: reply, requestId: input.requestId },
       ],
     });
     logger.debug('chat.session_turn', { sessionId, historyLength: history.length });

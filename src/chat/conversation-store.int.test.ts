@@ -95,6 +95,24 @@ describe.each(adapters)('ConversationStore contract: $name', ({ available, open 
     ]);
   });
 
+  it('stores NUL characters, which Postgres cannot hold, as U+FFFD in text and in content parts', async () => {
+    const t = tenant();
+    const id = randomUUID();
+    await store.appendTurn({
+      tenant: t,
+      conversationId: id,
+      createIfMissing: true,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a\u0000b' }], requestId: 'r1' },
+        { role: 'assistant', content: 'x\u0000y', requestId: 'r1' },
+      ],
+    });
+    expect(await store.history(t, id, 10)).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'a\uFFFDb' }] },
+      { role: 'assistant', content: 'x\uFFFDy' },
+    ]);
+  });
+
   it('appends later turns after earlier ones with consecutive seq numbers and moves updatedAt forward', async () => {
     const t = tenant();
     const id = randomUUID();

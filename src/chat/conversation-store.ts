@@ -12,7 +12,8 @@
  *   conversation are serialised: each turn's messages stay contiguous and no `seq` is used twice.
  * - `history` returns the newest `limit` messages, oldest first, ready to be sent upstream.
  * - Roles are the OpenAI chat roles (MESSAGE_ROLES); content is text, content parts, or null. Content comes back
- *   exactly as stored (a text "123" stays the string "123").
+ *   exactly as stored (a text "123" stays the string "123"), except that NUL characters, which Postgres text and
+ *   jsonb cannot hold, are stored as U+FFFD by every adapter (see `storableContent`).
  */
 import { MESSAGE_ROLES, type MessageContent, type MessageRole } from '../../db/schema';
 import { AppError } from '../errors';
@@ -95,6 +96,21 @@ export function assertValidTurn(input: AppendTurnInput, options: { checkRoles: b
   for (const message of input.messages) {
     if (!roles.has(message.role)) throw new RangeError(`appendTurn got a message with unknown role '${String(message.role).slice(0, 40)}'`);
   }
+}
+
+/**
+ * Content as every adapter stores it: NUL (U+0000) replaced by U+FFFD in text and in text parts. Postgres rejects
+ * NUL in text and jsonb; replacing it keeps a turn the client already paid for instead of failing the write.
+ */
+export function storableContent(content: MessageContent): MessageContent {
+  return withoutNul(content) as MessageContent;
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
+  return value;
 }
 
 /** Clamps a history limit to a non-negative integer (a negative or NaN limit means "none"). */

@@ -14,6 +14,7 @@ import {
   assertValidTurn,
   conversationNotFound,
   normaliseLimit,
+  storableContent,
   type AppendTurnInput,
   type AppendTurnResult,
   type ConversationStore,
@@ -79,7 +80,7 @@ export function createDrizzleConversationStore(options: DrizzleConversationStore
             tenant,
             seq: seqs[i]!,
             role: message.role,
-            content: message.content,
+            content: storableContent(message.content),
             requestId: message.requestId,
           })),
         );

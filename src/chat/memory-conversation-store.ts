@@ -8,6 +8,7 @@ import {
   assertValidTurn,
   conversationNotFound,
   normaliseLimit,
+  storableContent,
   type ConversationStore,
   type ConversationSummary,
   type StoredMessage,
@@ -71,7 +72,7 @@ export function createMemoryConversationStore(options: MemoryConversationStoreOp
       if (!conversation || conversation.summary.tenant !== tenant) throw conversationNotFound(id);
       const first = conversation.summary.messageCount + 1;
       const seqs = input.messages.map((_, i) => first + i);
-      const rows = input.messages.map((m: TurnMessage, i) => ({ role: m.role, content: copyContent(m.content), requestId: m.requestId, seq: seqs[i]! }));
+      const rows = input.messages.map((m: TurnMessage, i) => ({ role: m.role, content: copyContent(storableContent(m.content)), requestId: m.requestId, seq: seqs[i]! }));
       // Everything that can throw has run: from here the write is one synchronous step.
       if (created) byId.set(id, conversation);
       conversation.messages.push(...rows);

@@ -46,8 +46,6 @@ export interface TurnEnv {
 }
 
 const INTERRUPTED = Symbol('interrupted');
-/** Postgres text cannot hold NUL (as in chat.service.ts). */
-const storable = (content: StoredMessage['content']) => (typeof content === 'string' ? content.replaceAll('\u0000', '\uFFFD') : content);
 
 /** Starts a turn; it runs on its own and reports through frames. The caller has checked the limits. */
 export function startTurn(env: TurnEnv, connection: Connection, frame: ChatFrame): void {
@@ -192,8 +190,8 @@ export function startTurn(env: TurnEnv, connection: Connection, frame: ChatFrame
         conversationId: sessionId,
         createIfMissing: frame.sessionId === undefined,
         messages: [
-          ...asked.map((m) => ({ role: m.role, content: storable((m.content ?? null) as StoredMessage['content']), requestId })),
-          { role: 'assistant' as const, content: storable(answer), requestId },
+          ...asked.map((m) => ({ role: m.role, content: (m.content ?? null) as StoredMessage['content'], requestId })),
+          { role: 'assistant' as const, content: answer, requestId },
         ],
       });
       const fields = { cache: result.cache, similarity: result.similarity, usage: plainUsage(finish.usage) };
