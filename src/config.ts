@@ -81,6 +81,8 @@ const schema = z.object({
     .optional(),
   /** Open WebSocket connections per instance; default: the open-file limit less headroom. */
   WS_MAX_CONNECTIONS: int(1, 10_000_000).optional(),
+  /** Silence after which a turn relayed from another instance ends with `turn_lost`; default: the upstream idle timeout + 5 s. */
+  WS_REMOTE_TURN_TIMEOUT_MS: int(100, 3_600_000).optional(),
   /** Self-tuning: how often it runs, its bounds, and the alert targets. */
   TUNING_INTERVAL_MS: int(0, 3_600_000).default(30_000),
   CACHE_L1_MAX_ENTRIES_CEILING: int(0, 10_000_000).default(20_000),

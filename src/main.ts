@@ -159,6 +159,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       chatBurst: Math.max(1, Math.ceil(config.RATE_LIMIT_CHAT_PER_SEC)),
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxConnections: socketCap(config.WS_MAX_CONNECTIONS, openFileLimit()),
+      remoteTurnTimeoutMs: config.WS_REMOTE_TURN_TIMEOUT_MS ?? config.LLM_STREAM_IDLE_TIMEOUT_MS + 5_000,
     },
     limits: { limiter, chat: rateRule(config.RATE_LIMIT_CHAT_PER_SEC), onReject: () => metrics.rateLimitRejections.inc({ class: 'chat' }) },
   });

@@ -8,6 +8,8 @@ import { loadConfig } from './config';
 import { startMockUpstream, type MockUpstream } from './llm/mock-upstream';
 import { silentLogger } from './log';
 import { startGateway, type RunningGateway } from './main';
+import { cacheFigures, chatOnce } from './testing/gateway-http';
+import { waitFor } from './testing/wait-for';
 import { createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, type TestDatabase } from './testing/services';
 
 setDefaultTimeout(90_000);
@@ -20,29 +22,10 @@ let a: RunningGateway;
 let b: RunningGateway;
 const prefix = `mi-${Date.now().toString(36)}`;
 
-function chat(gateway: RunningGateway, content: string) {
-  return fetch(`${gateway.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content }] }),
-  });
-}
+const chat = (gateway: RunningGateway, content: string) => chatOnce(gateway.url, KEY, content);
 
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function cacheFigures(gateway: RunningGateway) {
-  const figures = await (await fetch(`${gateway.url}/api/v1/performance/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).json();
-  return figures.cache as { entries: number; reconciles: number };
-}
-const entriesKnownTo = async (gateway: RunningGateway) => (await cacheFigures(gateway)).entries;
-const reconcilesOf = async (gateway: RunningGateway) => (await cacheFigures(gateway)).reconciles;
+const entriesKnownTo = async (gateway: RunningGateway) => (await cacheFigures(gateway.url, KEY)).entries;
+const reconcilesOf = async (gateway: RunningGateway) => (await cacheFigures(gateway.url, KEY)).reconciles;
 
 describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
   beforeAll(async () => {
@@ -84,7 +67,7 @@ describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
     expect(exact.headers.get('x-cache-entry')).toBe(entry);
     // A reworded question needs B's own vector index, which learns the entry from the bus event. Poll the
     // index, not chat answers: a MISS would store the paraphrase itself.
-    await waitFor(async () => (await entriesKnownTo(b)) >= 1, 'B to learn the entry');
+    await waitFor(async () => (await entriesKnownTo(b)) >= 1, { what: 'B to learn the entry', intervalMs: 50 });
     expect((await chat(b, 'How do I register my new address in Saarbrücken?')).headers.get('x-cache')).toBe('SEMANTIC_HIT');
   });
 
@@ -94,7 +77,7 @@ describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
     expect((await chat(a, 'When is the Bürgeramt in Saarlouis open on Mondays?')).headers.get('x-cache')).toBe('HIT');
     const removed = await fetch(`${b.url}/api/v1/cache/entries/${entry}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
     expect(removed.status).toBe(200);
-    await waitFor(async () => (await chat(a, 'When is the Bürgeramt in Saarlouis open on Mondays?')).headers.get('x-cache') === 'MISS', 'A to stop serving the removed entry');
+    await waitFor(async () => (await chat(a, 'When is the Bürgeramt in Saarlouis open on Mondays?')).headers.get('x-cache') === 'MISS', { what: 'A to stop serving the removed entry', intervalMs: 50 });
   });
 
   test('after its bus connection drops, an instance reconciles and serves entries it missed', async () => {
@@ -110,7 +93,7 @@ describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
       const stored = await chat(a, 'Which documents do I need for a building permit in Völklingen?');
       expect(stored.headers.get('x-cache')).toBe('MISS');
       // Poll what B's index knows, not chat answers: a MISS would store the paraphrase itself.
-      await waitFor(async () => (await entriesKnownTo(b)) >= known + 1 && (await reconcilesOf(b)) > reconciles, 'B to reconcile the missed entry');
+      await waitFor(async () => (await entriesKnownTo(b)) >= known + 1 && (await reconcilesOf(b)) > reconciles, { what: 'B to reconcile the missed entry', intervalMs: 50 });
       expect((await chat(b, 'Which documents do I need for my building permit in Völklingen?')).headers.get('x-cache')).toBe('SEMANTIC_HIT');
     } finally {
       admin.disconnect();

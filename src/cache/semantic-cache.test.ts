@@ -22,6 +22,7 @@ import type { EntryStore } from './entry-store';
 import { createMemoryExactCache } from './exact-cache';
 import { createMemoryEntryStore } from './memory-entry-store';
 import { SemanticCache, type LookupRequest, type LookupResult, type MatchVerifier, type SemanticCacheOptions } from './semantic-cache';
+import { waitFor } from '../testing/wait-for';
 
 const T0 = Date.UTC(2030, 0, 1);
 const THRESHOLD = 0.85;
@@ -84,13 +85,6 @@ async function remember(cache: SemanticCache, request: LookupRequest, content?: 
 
 const statusOf = (result: LookupResult) => result.status;
 
-async function waitFor(condition: () => boolean, what: string) {
-  for (let i = 0; i < 400; i++) {
-    if (condition()) return;
-    await Bun.sleep(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('semantic cache lookups', () => {
   test('answers an identical request exactly (HIT) once it is stored', async () => {
@@ -423,7 +417,7 @@ describe('semantic cache across instances', () => {
   test('an entry stored on one instance is served by another after the upsert event', async () => {
     const { a, b } = await pair();
     const entry = await remember(a, ask(ORIGINAL));
-    await waitFor(() => b.index.get(entry.id) !== undefined, 'B to index the entry');
+    await waitFor(() => b.index.get(entry.id) !== undefined, { what: 'B to index the entry' });
     const exact = await b.lookup(ask(ORIGINAL));
     expect(exact.status).toBe('HIT');
     const semantic = await b.lookup(ask(PARAPHRASE));
@@ -440,12 +434,12 @@ describe('semantic cache across instances', () => {
     };
     for (const [how, run] of Object.entries(evict)) {
       const entry = await remember(a, ask(ORIGINAL));
-      await waitFor(() => b.index.get(entry.id) !== undefined, `B to index the entry (${how})`);
+      await waitFor(() => b.index.get(entry.id) !== undefined, { what: `B to index the entry (${how})` });
       // B serves it, so B's L1 holds it: only the event can make B forget.
       expect(statusOf(await b.lookup(ask(ORIGINAL)))).toBe('HIT');
       expect(statusOf(await b.lookup(ask(PARAPHRASE)))).toBe('SEMANTIC_HIT');
       await run(entry.id);
-      await waitFor(() => b.index.get(entry.id) === undefined, `B to drop the entry (${how})`);
+      await waitFor(() => b.index.get(entry.id) === undefined, { what: `B to drop the entry (${how})` });
       expect(statusOf(await b.lookup(ask(ORIGINAL)))).toBe('MISS');
       expect(statusOf(await b.lookup(ask(PARAPHRASE)))).toBe('MISS');
     }
@@ -457,7 +451,7 @@ describe('semantic cache across instances', () => {
   test('a flush or a wrong-hit report from another tenant leaves the entry alone', async () => {
     const { a, b } = await pair();
     const entry = await remember(a, ask(ORIGINAL));
-    await waitFor(() => b.index.get(entry.id) !== undefined, 'B to index the entry');
+    await waitFor(() => b.index.get(entry.id) !== undefined, { what: 'B to index the entry' });
     expect(await a.reportWrongHit('tenant-b', entry.id)).toBe(false);
     expect(await a.flush('tenant-b')).toBe(0);
     await Bun.sleep(5);
@@ -475,7 +469,7 @@ describe('semantic cache across instances', () => {
 
     const reconcilesBefore = b.stats().reconciles;
     network.restore(busB);
-    await waitFor(() => b.stats().reconciles > reconcilesBefore, 'B to reconcile');
+    await waitFor(() => b.stats().reconciles > reconcilesBefore, { what: 'B to reconcile' });
     expect(statusOf(await b.lookup(ask(ORIGINAL)))).toBe('HIT');
     expect(statusOf(await b.lookup(ask(PARAPHRASE)))).toBe('SEMANTIC_HIT');
 
@@ -484,7 +478,7 @@ describe('semantic cache across instances', () => {
     await a.remove('tenant-a', [entry.id], 'admin');
     await Bun.sleep(5);
     network.restore(busB);
-    await waitFor(() => b.index.get(entry.id) === undefined, 'B to apply the missed removal');
+    await waitFor(() => b.index.get(entry.id) === undefined, { what: 'B to apply the missed removal' });
     expect(statusOf(await b.lookup(ask(ORIGINAL)))).toBe('MISS');
   });
 
@@ -508,7 +502,7 @@ describe('semantic cache across instances', () => {
     const b = w.cache({ bus: network.connect({ instanceId: 'instance-b' }), entries: racing });
     await b.start(quiet);
     const { id } = await stored!;
-    await waitFor(() => b.index.get(id) !== undefined, 'B to index the entry announced during its start');
+    await waitFor(() => b.index.get(id) !== undefined, { what: 'B to index the entry announced during its start' });
     expect(statusOf(await b.lookup(ask(ORIGINAL)))).toBe('HIT');
   });
 

@@ -20,6 +20,7 @@ import { createUsageRecorder } from '../usage/usage-recorder';
 import type { UsageRecord, UsageStore } from '../usage/usage-store';
 import { createMemoryConversationStore } from './memory-conversation-store';
 import { createChatService, type StreamResult, type TurnInput } from './chat.service';
+import { waitFor } from '../testing/wait-for';
 
 const MODEL = 'deepseek-chat';
 const ANSWER = 'The capital of France is Paris, and it has been for a very long time.';
@@ -121,17 +122,10 @@ function turn(text: string, overrides: Partial<TurnInput> = {}): TurnInput {
   return { tenant: 'tenant-a', requestId: randomUUID(), messages: [{ role: 'user', content: text }], params: {}, route: '/v1/chat/completions', ...overrides };
 }
 
-async function waitFor(condition: () => boolean, what: string) {
-  for (let i = 0; i < 400; i++) {
-    if (condition()) return;
-    await Bun.sleep(2);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Waits until `misses` lookups have missed, then lets every pending continuation run (each joins its flight). */
 async function afterMisses(cache: SemanticCache, misses: number) {
-  await waitFor(() => cache.stats().misses >= misses, `${misses} misses`);
+  await waitFor(() => cache.stats().misses >= misses, { what: `${misses} misses` });
   await Bun.sleep(1);
 }
 
@@ -148,7 +142,7 @@ describe('single flight on the chat path', () => {
   test('concurrent identical JSON misses in one tenant make one upstream call and all get its answer', async () => {
     const h = setup({ gated: true });
     const leader = h.chat.complete(turn(QUESTION));
-    await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
     const followers = [h.chat.complete(turn(QUESTION)), h.chat.complete(turn(QUESTION))];
     await afterMisses(h.cache, 3);
     h.upstream.open();
@@ -164,7 +158,7 @@ describe('single flight on the chat path', () => {
   test('concurrent identical streamed misses make one upstream call and every stream carries the whole answer', async () => {
     const h = setup({ gated: true });
     const leader = h.chat.stream(turn(QUESTION));
-    await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
     const follower = h.chat.stream(turn(QUESTION));
     await afterMisses(h.cache, 2);
     h.upstream.open();
@@ -181,7 +175,7 @@ describe('single flight on the chat path', () => {
       const h = setup({ gated: true });
       const ask = (kind: 'stream' | 'json') => (kind === 'stream' ? h.chat.stream(turn(QUESTION)).then(read).then((r) => r.text) : h.chat.complete(turn(QUESTION)).then((r) => r.completion.choices[0]?.message.content));
       const leader = ask(leaderKind);
-      await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+      await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
       const follower = ask(leaderKind === 'stream' ? 'json' : 'stream');
       await afterMisses(h.cache, 2);
       h.upstream.open();
@@ -193,9 +187,9 @@ describe('single flight on the chat path', () => {
   test('different tenants never share a flight, even for an identical request', async () => {
     const h = setup({ gated: true });
     const a = h.chat.complete(turn(QUESTION, { tenant: 'tenant-a' }));
-    await waitFor(() => h.upstream.entered === 1, 'tenant A to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'tenant A to reach upstream' });
     const b = h.chat.complete(turn(QUESTION, { tenant: 'tenant-b' }));
-    await waitFor(() => h.upstream.entered === 2, 'tenant B to reach upstream on its own');
+    await waitFor(() => h.upstream.entered === 2, { what: 'tenant B to reach upstream on its own' });
     h.upstream.open();
     await Promise.all([a, b]);
     expect(h.upstreamCalls()).toBe(2);
@@ -207,7 +201,7 @@ describe('single flight on the chat path', () => {
     const client = new AbortController();
     const leader = h.chat.complete(turn(QUESTION, { signal: client.signal }));
     leader.catch(() => {});
-    await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
     const follower = h.chat.complete(turn(QUESTION, { signal: new AbortController().signal }));
     await afterMisses(h.cache, 2);
     client.abort(new Error('client went away'));
@@ -224,7 +218,7 @@ describe('single flight on the chat path', () => {
     const client = new AbortController();
     const leader = h.chat.stream(turn(QUESTION, { signal: client.signal }));
     leader.then((r) => r.parts[Symbol.asyncIterator]().return?.()).catch(() => {});
-    await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
     const follower = h.chat.stream(turn(QUESTION, { signal: new AbortController().signal }));
     await afterMisses(h.cache, 2);
     client.abort(new Error('client went away'));
@@ -243,7 +237,7 @@ describe('storing streamed answers', () => {
     const first = await h.chat.stream(turn(QUESTION));
     expect(first.cache).toBe('MISS');
     expect((await read(first)).text).toBe(ANSWER);
-    await waitFor(() => h.cache.stats().stores === 1, 'the answer to be stored');
+    await waitFor(() => h.cache.stats().stores === 1, { what: 'the answer to be stored' });
     const second = await h.chat.complete(turn(QUESTION));
     expect(second.cache).toBe('HIT');
     expect(second.completion.choices[0]?.message.content).toBe(ANSWER);
@@ -349,7 +343,7 @@ describe('edge cases of shared flights', () => {
     const h = setup({ gated: true });
     h.upstream.scripted.push({ kind: 'answer', text: ANSWER, finishReason: 'length' });
     const leader = h.chat.stream(turn(QUESTION));
-    await waitFor(() => h.upstream.entered === 1, 'the leader to reach upstream');
+    await waitFor(() => h.upstream.entered === 1, { what: 'the leader to reach upstream' });
     const followers = [h.chat.stream(turn(QUESTION)).then(read).then((r) => r.text), h.chat.complete(turn(QUESTION)).then((r) => r.completion.choices[0]?.message.content)];
     await afterMisses(h.cache, 3);
     h.upstream.open();

@@ -4,18 +4,13 @@
  */
 import type { Socket } from 'bun';
 import Redis from 'ioredis';
+import { waitFor } from '../testing/wait-for';
 import { rateLimiterRedisOptions } from './redis-rate-limiter';
 
 export const testPrefix = (name: string) =>
   `gw-test-rl-${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-export async function waitFor(condition: () => boolean, { timeoutMs = 5000, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
+export { waitFor } from '../testing/wait-for';
 
 /** A client with the limiter's production options; resolves once it is ready unless `waitReady` is false. */
 export async function redisTestClient(url: string, { waitReady = true } = {}): Promise<Redis> {

@@ -6,13 +6,7 @@ import type { Socket } from 'bun';
 import type { Bus, BusMessage } from './bus';
 import type { BusEvent } from './bus-events';
 
-export async function waitFor(condition: () => boolean, { timeoutMs = 10_000, intervalMs = 5, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+export { waitFor } from '../testing/wait-for';
 
 /** Subscribes and records every message; `unsubscribe` stops recording. */
 export function collect(bus: Bus) {

@@ -76,3 +76,49 @@ export async function createTestDatabase(prefix = 'gw_test'): Promise<TestDataba
     },
   };
 }
+
+/** A redis-server of the test's own on a free port, which the test may kill and start again (same port, empty). */
+export interface PrivateRedis {
+  url: string;
+  /** SIGKILL: connections drop at once, as when the host dies. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (with no data: persistence is off) and waits until it answers. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const redisServerBinary = (): string | null => Bun.which('redis-server');
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const binary = redisServerBinary();
+  if (!binary) throw new Error('redis-server is not installed (Debian package redis-server)');
+  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ReturnType<typeof Bun.spawn> | undefined;
+  const start = async () => {
+    child = Bun.spawn([binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+      redis.on('error', () => {}); // refused until the server listens; `connect()` rejects as well
+      try {
+        await redis.connect();
+        if ((await redis.ping()) === 'PONG') return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+        await Bun.sleep(50);
+      } finally {
+        redis.disconnect();
+      }
+    }
+  };
+  const kill = async () => {
+    child?.kill('SIGKILL');
+    await child?.exited;
+    child = undefined;
+  };
+  await start();
+  return { url, kill, start, stop: kill };
+}

@@ -16,7 +16,9 @@ const done = (turnId = 'turn-1'): BusMessage => ({ ...envelope, type: 'session.d
 
 function fanout() {
   const network = createMemoryBusNetwork();
-  return { fanout: createSessionFanout({ bus: network.connect({ instanceId: 'here' }), maxTrackedRemoteTurns: 2 }), network };
+  const clock = { ms: 0 };
+  const f = createSessionFanout({ bus: network.connect({ instanceId: 'here' }), maxTrackedRemoteTurns: 2, remoteTurnTimeoutMs: 1_000, now: () => clock.ms });
+  return { fanout: f, network, clock };
 }
 
 describe('session fan-out', () => {
@@ -65,7 +67,7 @@ describe('session fan-out', () => {
 
   test('relays published events to subscribers on another instance through the bus', async () => {
     const { fanout: here, network } = fanout();
-    const there = createSessionFanout({ bus: network.connect({ instanceId: 'there' }), maxTrackedRemoteTurns: 10 });
+    const there = createSessionFanout({ bus: network.connect({ instanceId: 'there' }), maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
     there.start();
     const watcher = recorder();
     there.subscribe(SESSION, watcher);
@@ -82,5 +84,24 @@ describe('session fan-out', () => {
     f.subscribe(SESSION, recorder());
     for (const turnId of ['t1', 't2', 't3']) f.receive(delta(0, 'x', turnId));
     expect(f.stats().trackedRemoteTurns).toBe(2);
+  });
+
+  test('ends a remote turn that goes silent with turn_lost, once, and keeps live ones', () => {
+    const { fanout: f, clock } = fanout();
+    const watcher = recorder();
+    f.subscribe(SESSION, watcher);
+    f.receive(delta(0, 'a', 'silent'));
+    f.receive(delta(0, 'b', 'live'));
+    clock.ms = 600;
+    f.sweep();
+    expect(watcher.frames.map((frame) => frame.type)).toEqual(['delta', 'delta']);
+    f.receive(delta(1, 'b2', 'live'));
+    clock.ms = 1_001;
+    f.sweep();
+    f.sweep();
+    expect(watcher.frames.slice(3)).toEqual([{ type: 'error', id: 'silent', sessionId: SESSION, code: 'turn_lost', message: expect.stringContaining('stopped sending') }]);
+    expect(f.stats()).toMatchObject({ lostTurns: 1, trackedRemoteTurns: 1 });
+    f.receive(done('live'));
+    expect(watcher.frames.at(-1)).toMatchObject({ type: 'done', id: 'live' });
   });
 });

@@ -8,7 +8,9 @@
  *
  * Bus delivery is at-most-once and ordered per publisher; deltas carry a per-turn `seq`, so receivers drop
  * duplicates and put early arrivals back in order. A gap that never fills (a lost message) is skipped when the
- * turn ends or the reorder buffer is full, and counted.
+ * turn ends or the reorder buffer is full, and counted. A remote turn that goes silent for longer than its origin
+ * could keep it open (the origin instance died, or its `done` was lost) ends for local subscribers with a
+ * `turn_lost` error, so nobody waits for a `done` that will never come.
  */
 import type { Bus, BusMessage, BusMessageOf } from '../sync/bus';
 import { encode, type DoneFields } from './ws-protocol';
@@ -34,6 +36,8 @@ export interface SessionFanoutStats {
   duplicates: number;
   /** Deltas that never arrived (lost on the bus) and were skipped. */
   gaps: number;
+  /** Remote turns ended here with `turn_lost` because their origin went silent. */
+  lostTurns: number;
   trackedRemoteTurns: number;
 }
 
@@ -45,6 +49,8 @@ export interface SessionFanout {
   publishError(ids: SessionEventIds, code: string, message: string, origin: Subscriber | undefined): void;
   /** The bus handler (subscribed by `start`); exposed so tests can feed out-of-order messages. */
   receive(message: BusMessage): void;
+  /** Ends remote turns silent for longer than `remoteTurnTimeoutMs`; `start` runs it periodically. */
+  sweep(): void;
   start(): void;
   stop(): void;
   stats(): SessionFanoutStats;
@@ -55,12 +61,20 @@ export interface SessionFanoutOptions {
   maxTrackedRemoteTurns: number;
   /** Early deltas held per remote turn while waiting for a missing one. */
   maxReorder?: number;
+  /**
+   * Silence after which a remote turn counts as lost. Must exceed the longest pause its origin allows itself
+   * (the upstream idle timeout, a paused slow consumer), after which the origin ends the turn on its own.
+   */
+  remoteTurnTimeoutMs: number;
+  /** Milliseconds clock; tests pass their own. */
+  now?: () => number;
 }
 
 interface RemoteTurn {
   sessionId: string;
   next: number;
   early: Map<number, string> | undefined;
+  lastSeenAt: number;
 }
 
 type SessionMessage = BusMessageOf<'session.delta'> | BusMessageOf<'session.done'> | BusMessageOf<'session.error'>;
@@ -68,11 +82,13 @@ type SessionMessage = BusMessageOf<'session.delta'> | BusMessageOf<'session.done
 export function createSessionFanout(options: SessionFanoutOptions): SessionFanout {
   const { bus } = options;
   const maxReorder = options.maxReorder ?? 256;
+  const now = options.now ?? Date.now;
   const sessions = new Map<string, Set<Subscriber>>();
   const remote = new Map<string, RemoteTurn>();
-  const counts = { localDeliveries: 0, relayed: 0, duplicates: 0, gaps: 0 };
+  const counts = { localDeliveries: 0, relayed: 0, duplicates: 0, gaps: 0, lostTurns: 0 };
   let subscriptions = 0;
   let unsubscribeBus: (() => void) | undefined;
+  let sweeper: ReturnType<typeof setInterval> | undefined;
 
   function deliver(sessionId: string, frame: string, origin: Subscriber | undefined) {
     const subscribers = sessions.get(sessionId);
@@ -88,9 +104,11 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     let turn = remote.get(turnId);
     if (!turn) {
       // First delta seen for this turn (we may have subscribed mid-turn): start from it.
-      turn = { sessionId, next: seq, early: undefined };
+      turn = { sessionId, next: seq, early: undefined, lastSeenAt: now() };
       remote.set(turnId, turn);
       if (remote.size > options.maxTrackedRemoteTurns) remote.delete(remote.keys().next().value!);
+    } else {
+      turn.lastSeenAt = now();
     }
     return turn;
   }
@@ -156,6 +174,18 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     else receiveEnd(session);
   }
 
+  function sweep() {
+    const at = now();
+    for (const [turnId, turn] of remote) {
+      if (at - turn.lastSeenAt <= options.remoteTurnTimeoutMs) continue;
+      flushEarly(turnId, turn, true);
+      remote.delete(turnId);
+      counts.lostTurns++;
+      const message = 'The instance answering this turn stopped sending it; it may not have completed. Reload the session to see what was stored.';
+      deliver(turn.sessionId, encode.error({ id: turnId, sessionId: turn.sessionId, code: 'turn_lost', message }), undefined);
+    }
+  }
+
   return {
     subscribe(sessionId, subscriber) {
       let subscribers = sessions.get(sessionId);
@@ -184,12 +214,17 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
       void bus.publish({ type: 'session.error', data: { ...ids, code: code.slice(0, 64), message: message.slice(0, 1024) } });
     },
     receive,
+    sweep,
     start() {
       unsubscribeBus ??= bus.subscribe(receive);
+      sweeper ??= setInterval(sweep, Math.max(100, Math.min(5_000, options.remoteTurnTimeoutMs / 4)));
+      sweeper.unref?.();
     },
     stop() {
       unsubscribeBus?.();
       unsubscribeBus = undefined;
+      clearInterval(sweeper);
+      sweeper = undefined;
     },
     stats: () => ({ sessions: sessions.size, subscriptions, trackedRemoteTurns: remote.size, ...counts }),
   };

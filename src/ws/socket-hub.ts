@@ -95,7 +95,7 @@ export function createSocketHub(deps: WsDeps): SocketHub {
   const counts = { opened: 0, closed: 0, messagesIn: 0, messagesOut: 0, drops: 0, rejectedFrames: 0, rateLimited: 0, floodClosed: 0, slowConsumers: 0 };
   const closeCodes: Record<string, number> = {};
   const turnCounters: TurnCounters = { started: 0, completed: 0, failed: 0, cancelled: 0, pauses: 0 };
-  const fanout = createSessionFanout({ bus: deps.bus, maxTrackedRemoteTurns: options.maxTrackedRemoteTurns });
+  const fanout = createSessionFanout({ bus: deps.bus, maxTrackedRemoteTurns: options.maxTrackedRemoteTurns, remoteTurnTimeoutMs: options.remoteTurnTimeoutMs });
   const batcher = createDeltaBatcher({ windowMs: options.batchWindowMs, maxChars: Math.min(options.batchMaxChars, MAX_DELTA_CHARS) });
   let draining = false;
   let retryAfterMs = 1000;

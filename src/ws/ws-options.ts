@@ -40,6 +40,11 @@ export interface WsOptions {
   /** Remote turns whose delta order is tracked at once; the oldest is forgotten past it (lost `done`). */
   maxTrackedRemoteTurns: number;
   /**
+   * A turn relayed from another instance that sends nothing for this long ends here with `turn_lost`. Longer than
+   * any pause its origin allows (upstream idle timeout, `stallTimeoutMs`), after which the origin ends it itself.
+   */
+  remoteTurnTimeoutMs: number;
+  /**
    * Open sockets this instance accepts; further upgrades get 503 so clients go to another instance. Set below the
    * process's file-descriptor limit: at that limit the OS refuses accepts and other I/O (database, Redis) fails.
    */
@@ -65,6 +70,8 @@ export const DEFAULT_WS_OPTIONS: Readonly<WsOptions> = Object.freeze({
   shutdownGraceMs: 10_000,
   maxConnections: 1_000_000,
   maxTrackedRemoteTurns: 10_000,
+  // The default upstream idle timeout (60 s) plus a margin for the origin's own error frame to arrive.
+  remoteTurnTimeoutMs: 65_000,
 });
 
 export function resolveWsOptions(options: Partial<WsOptions> = {}): Readonly<WsOptions> {

@@ -37,7 +37,9 @@ export type WsErrorCode =
   | 'unsupported_data'
   | 'cancelled'
   | 'slow_consumer'
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  /** A turn relayed from another instance went silent (that instance died or its `done` was lost). */
+  | 'turn_lost';
 
 /** Ids are chosen by the client; bounded like the bus' ids so a turn id can travel on the bus. */
 const frameId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
