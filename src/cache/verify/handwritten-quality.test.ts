@@ -3,9 +3,10 @@
  * paraphrases. Floors sit a little under the measured rates (see the numbers below), so a change that costs
  * precision or recall shows up as a failing test. This checks quality, not timing.
  *
- * Measured when the floors were set (whole files, tuning + held-out parts):
- * hard negatives rejected 314/317 (99.1%), handwritten paraphrases passed 167/171 (97.7%),
- * GPTCache paraphrases passed 644/700 (92.0%).
+ * Measured when the floors were set (whole files, tuning + held-out parts), with the added-detail rule:
+ * hard negatives rejected 316/317 (99.7%), handwritten paraphrases passed 151/171 (88.3%; en 70/79, de 81/92),
+ * GPTCache paraphrases passed 619/700 (88.4%). Before that rule: 314/317, 167/171, 644/700 — it trades some
+ * paraphrase recall for far fewer wrong answers on a stream of questions (see rules/added-detail.ts).
  */
 import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,8 +18,9 @@ const HANDWRITTEN = join(DATA, 'pairs-handwritten.dev.jsonl');
 const GPTCACHE = join(DATA, 'paraphrases-gptcache.dev.jsonl');
 
 const NEGATIVE_REJECTION_FLOOR = 0.97;
-const PARAPHRASE_PASS_FLOOR = 0.95;
-const GPTCACHE_PASS_FLOOR = 0.9;
+const PARAPHRASE_PASS_FLOOR = 0.86;
+const PARAPHRASE_PASS_FLOOR_PER_LANGUAGE = 0.85;
+const GPTCACHE_PASS_FLOOR = 0.86;
 
 interface Row {
   a: string;
@@ -54,7 +56,7 @@ describe('verifier quality on the dev data', () => {
     }
     for (const lang of ['en', 'de']) {
       const ofLang = paraphrases.filter((r) => r.lang === lang);
-      expect(ofLang.filter((r) => verifier.verify(r.b, r.a).ok).length / ofLang.length).toBeGreaterThanOrEqual(0.9);
+      expect(ofLang.filter((r) => verifier.verify(r.b, r.a).ok).length / ofLang.length).toBeGreaterThanOrEqual(PARAPHRASE_PASS_FLOOR_PER_LANGUAGE);
     }
   });
 

@@ -1,8 +1,8 @@
 /**
  * The second-stage check of the semantic cache: after vector search found a cached question `candidate` close to
  * the incoming `query`, `verify` rejects the pair when the texts differ where meaning flips — numbers, negation,
- * direction, named entities, units, opposites, scope, the kind of question, a changed topic, or one content
- * word swapped in an otherwise identical frame. Pure, no I/O; tens of microseconds per pair.
+ * direction, named entities, units, opposites, scope, the kind of question, a changed topic, one content
+ * word swapped in an otherwise identical frame, or a cached question about a detail the new one never mentions. Pure, no I/O; tens of microseconds per pair.
  *
  * Cost model: `analyze` (tokenising and feature extraction) is the expensive half and runs once per text; a
  * small memo keeps the latest texts, so one query checked against k candidates analyses the query once.
@@ -12,6 +12,7 @@
  * Each rule can be switched off for measurement (`rules: { contrast: false }`).
  */
 import { analyze } from './analyze.ts';
+import { checkAddedDetail } from './rules/added-detail.ts';
 import { checkAntonyms } from './rules/antonym.ts';
 import { checkContrast } from './rules/contrast.ts';
 import { checkDirection } from './rules/direction.ts';
@@ -35,6 +36,7 @@ export const RULES: ReadonlyArray<readonly [RejectReason, RuleCheck]> = [
   ['entity', checkEntities],
   ['contrast', checkContrast],
   ['topic-drift', checkTopicDrift],
+  ['added-detail', checkAddedDetail],
 ];
 
 export interface MatchVerifierOptions {

@@ -22,10 +22,12 @@ export type RejectReason =
   | 'question-type'
   | 'topic-drift'
   /** Same sentence frame with one content word swapped for an unrelated one (a generic substitution). */
-  | 'contrast';
+  | 'contrast'
+  /** The cached question names a specific thing the new one does not mention (one-directional). */
+  | 'added-detail';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'number', 'negation', 'direction', 'entity', 'unit', 'antonym', 'scope', 'question-type', 'topic-drift', 'contrast',
+  'number', 'negation', 'direction', 'entity', 'unit', 'antonym', 'scope', 'question-type', 'topic-drift', 'contrast', 'added-detail',
 ];
 
 export type Verdict = { ok: true } | { ok: false; reason: RejectReason; detail: string };
