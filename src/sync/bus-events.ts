@@ -67,6 +67,8 @@ const sessionDone = z.object({
   cache: z.enum(['HIT', 'SEMANTIC_HIT', 'MISS', 'BYPASS', 'REFRESH']),
   similarity: z.number().min(-1).max(1).optional(),
   usage: usage.optional(),
+  /** Deltas the turn published (its last `seq` + 1), so a receiver can tell that the tail was lost. */
+  deltas: z.number().int().nonnegative().optional(),
 });
 
 const sessionError = z.object({

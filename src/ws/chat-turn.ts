@@ -196,7 +196,7 @@ export function startTurn(env: TurnEnv, connection: Connection, frame: ChatFrame
       });
       const fields = { cache: result.cache, similarity: result.similarity, usage: plainUsage(finish.usage) };
       connection.send(encode.done(frame.id, sessionId, fields));
-      if (shared) env.fanout.publishDone(session, fields, connection);
+      if (shared) env.fanout.publishDone(session, fields, connection, seq);
       env.counters.completed++;
       log({ outcome: 'done', tokens: finish.usage?.total_tokens });
     } catch (error) {

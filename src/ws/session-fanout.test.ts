@@ -12,7 +12,7 @@ function recorder() {
 
 const envelope = { v: 1 as const, instanceId: 'other', id: 'm', ts: 0 };
 const delta = (seq: number, text: string, turnId = 'turn-1'): BusMessage => ({ ...envelope, type: 'session.delta', data: { sessionId: SESSION, turnId, seq, text } });
-const done = (turnId = 'turn-1'): BusMessage => ({ ...envelope, type: 'session.done', data: { sessionId: SESSION, turnId, cache: 'MISS' } });
+const done = (turnId = 'turn-1', deltas?: number): BusMessage => ({ ...envelope, type: 'session.done', data: { sessionId: SESSION, turnId, cache: 'MISS', deltas } });
 
 function fanout() {
   const network = createMemoryBusNetwork();
@@ -35,9 +35,24 @@ describe('session fan-out', () => {
     const { fanout: f } = fanout();
     const watcher = recorder();
     f.subscribe(SESSION, watcher);
-    for (const message of [delta(0, 'a'), delta(2, 'c'), done()]) f.receive(message);
+    for (const message of [delta(0, 'a'), delta(2, 'c'), done('turn-1', 3)]) f.receive(message);
     expect(watcher.frames.map((frame) => frame.text ?? frame.type)).toEqual(['a', 'c', 'done']);
+    expect(watcher.frames.at(-1)!.incomplete).toBe(true);
     expect(f.stats().gaps).toBe(1);
+  });
+
+  test('marks a relayed done incomplete when its last deltas were lost, or it was watched from mid-turn', () => {
+    const { fanout: f } = fanout();
+    const watcher = recorder();
+    f.subscribe(SESSION, watcher);
+    for (const message of [delta(0, 'a', 'tail-lost'), done('tail-lost', 3), delta(2, 'c', 'late-watch'), delta(3, 'd', 'late-watch'), done('late-watch', 4), delta(0, 'x', 'whole'), done('whole', 1)]) f.receive(message);
+    const dones = watcher.frames.filter((frame) => frame.type === 'done');
+    expect(dones.map((frame) => [frame.id, frame.incomplete])).toEqual([
+      ['tail-lost', true],
+      ['late-watch', true],
+      ['whole', undefined],
+    ]);
+    expect(f.stats().gaps).toBe(2);
   });
 
   test('ignores events of sessions nobody here watches', () => {
@@ -54,7 +69,7 @@ describe('session fan-out', () => {
     f.subscribe(SESSION, other);
     f.subscribe(SESSION, other);
     f.publishDelta({ sessionId: SESSION, turnId: 't' }, 0, 'hi', origin);
-    f.publishDone({ sessionId: SESSION, turnId: 't' }, { cache: 'MISS' }, origin);
+    f.publishDone({ sessionId: SESSION, turnId: 't' }, { cache: 'MISS' }, origin, 1);
     expect(origin.frames).toEqual([]);
     expect(other.frames).toEqual([
       { type: 'delta', id: 't', sessionId: SESSION, text: 'hi' },

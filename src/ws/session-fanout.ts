@@ -45,7 +45,8 @@ export interface SessionFanout {
   subscribe(sessionId: string, subscriber: Subscriber): void;
   unsubscribe(sessionId: string, subscriber: Subscriber): void;
   publishDelta(ids: SessionEventIds, seq: number, text: string, origin: Subscriber | undefined): void;
-  publishDone(ids: SessionEventIds, fields: DoneFields, origin: Subscriber | undefined): void;
+  /** `deltas`: how many deltas the turn published, so receivers elsewhere can tell a lost tail. */
+  publishDone(ids: SessionEventIds, fields: DoneFields, origin: Subscriber | undefined, deltas: number): void;
   publishError(ids: SessionEventIds, code: string, message: string, origin: Subscriber | undefined): void;
   /** The bus handler (subscribed by `start`); exposed so tests can feed out-of-order messages. */
   receive(message: BusMessage): void;
@@ -75,6 +76,8 @@ interface RemoteTurn {
   next: number;
   early: Map<number, string> | undefined;
   lastSeenAt: number;
+  /** Deltas of this turn this instance never saw: skipped gaps, or the ones before it started watching. */
+  missed: number;
 }
 
 type SessionMessage = BusMessageOf<'session.delta'> | BusMessageOf<'session.done'> | BusMessageOf<'session.error'>;
@@ -104,7 +107,7 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     let turn = remote.get(turnId);
     if (!turn) {
       // First delta seen for this turn (we may have subscribed mid-turn): start from it.
-      turn = { sessionId, next: seq, early: undefined, lastSeenAt: now() };
+      turn = { sessionId, next: seq, early: undefined, lastSeenAt: now(), missed: seq };
       remote.set(turnId, turn);
       if (remote.size > options.maxTrackedRemoteTurns) remote.delete(remote.keys().next().value!);
     } else {
@@ -121,6 +124,7 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
         if (!all && early.size < maxReorder) return;
         const skipTo = Math.min(...early.keys());
         counts.gaps += skipTo - turn.next;
+        turn.missed += skipTo - turn.next;
         turn.next = skipTo;
         text = early.get(skipTo)!;
       }
@@ -154,9 +158,18 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
       flushEarly(turnId, turn, true);
       remote.delete(turnId);
     }
+    let incomplete = false;
+    if (message.type === 'session.done') {
+      const published = message.data.deltas ?? 0;
+      const received = turn?.next ?? 0;
+      // A lost tail (deltas after the last one that arrived) is a gap too; with no delta seen at all this
+      // instance may just have started watching after them.
+      if (turn && published > received) counts.gaps += published - received;
+      incomplete = published > received || (turn?.missed ?? 0) > 0;
+    }
     const frame =
       message.type === 'session.done'
-        ? encode.done(turnId, sessionId, { cache: message.data.cache, similarity: message.data.similarity, usage: message.data.usage })
+        ? encode.done(turnId, sessionId, { cache: message.data.cache, similarity: message.data.similarity, usage: message.data.usage, incomplete })
         : encode.error({ id: turnId, sessionId, code: message.data.code as never, message: message.data.message });
     deliver(sessionId, frame, undefined);
   }
@@ -205,9 +218,9 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
       deliver(ids.sessionId, encode.delta(ids.turnId, ids.sessionId, text), origin);
       void bus.publish({ type: 'session.delta', data: { ...ids, seq, text } });
     },
-    publishDone(ids, fields, origin) {
+    publishDone(ids, fields, origin, deltas) {
       deliver(ids.sessionId, encode.done(ids.turnId, ids.sessionId, fields), origin);
-      void bus.publish({ type: 'session.done', data: { ...ids, cache: fields.cache, similarity: fields.similarity, usage: usageForBus(fields.usage) } });
+      void bus.publish({ type: 'session.done', data: { ...ids, cache: fields.cache, similarity: fields.similarity, usage: usageForBus(fields.usage), deltas } });
     },
     publishError(ids, code, message, origin) {
       deliver(ids.sessionId, encode.error({ id: ids.turnId, sessionId: ids.sessionId, code: code as never, message }), origin);

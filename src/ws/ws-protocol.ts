@@ -134,12 +134,17 @@ export interface DoneFields {
   cache: CacheStatusWire;
   similarity?: number;
   usage?: Usage;
+  /**
+   * Only on turns relayed from another instance: part of the text did not reach this subscriber (lost on the bus,
+   * or it subscribed mid-turn). The stored session has the whole answer.
+   */
+  incomplete?: boolean;
 }
 
 export const encode = {
   delta: (id: string, sessionId: string, text: string) => JSON.stringify({ type: 'delta', id, sessionId, text }),
   done: (id: string, sessionId: string, fields: DoneFields) =>
-    JSON.stringify({ type: 'done', id, sessionId, cache: fields.cache, similarity: fields.similarity, usage: fields.usage }),
+    JSON.stringify({ type: 'done', id, sessionId, cache: fields.cache, similarity: fields.similarity, usage: fields.usage, incomplete: fields.incomplete || undefined }),
   error: (problem: FrameProblem & { sessionId?: string; retryAfterMs?: number }) =>
     JSON.stringify({ type: 'error', id: problem.id, sessionId: problem.sessionId, code: problem.code, message: problem.message, param: problem.param, retryAfterMs: problem.retryAfterMs }),
   pong: () => PONG,
