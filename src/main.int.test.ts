@@ -187,6 +187,12 @@ describe('the semantic cache through the gateway', () => {
     expect(refresh.response.headers.get('x-cache')).toBe('REFRESH');
     const hit = await client.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
     expect(hit.response.headers.get('x-cache')).toBe('HIT');
+    expect(hit.response.headers.get('x-cache-entry')).toBe(refresh.response.headers.get('x-cache-entry'));
+    // A second refresh replaces the entry: the next hit serves the newer answer.
+    const again = await client.chat.completions.create({ model: 'deepseek-chat', messages }, { headers: { 'cache-control': 'no-cache' } }).withResponse();
+    expect(again.response.headers.get('x-cache-entry')).not.toBe(refresh.response.headers.get('x-cache-entry'));
+    const newer = await client.chat.completions.create({ model: 'deepseek-chat', messages }).withResponse();
+    expect(newer.response.headers.get('x-cache-entry')).toBe(again.response.headers.get('x-cache-entry'));
   });
 
   test('keeps answering the liveness probe while the embedder is busy', async () => {

@@ -414,6 +414,22 @@ describe('semantic cache across instances', () => {
     return { w, network, busA, busB, a, b };
   }
 
+  test('a refreshed answer stored with replace supersedes the live entry, on every instance', async () => {
+    const { a, b } = await pair();
+    const first = await remember(a, ask(ORIGINAL), 'old answer');
+    await waitFor(() => b.index.get(first.id) !== undefined, { what: 'B to index the first entry' });
+    const found = await a.lookup(ask(ORIGINAL, { mode: 'refresh' }));
+    if (found.status !== 'REFRESH') throw new Error('expected REFRESH');
+    const second = await a.store(found.key, answer('new answer'), undefined, { replace: true });
+    expect(second?.id).not.toBe(first.id);
+    for (const cache of [a, b]) {
+      await waitFor(() => cache.index.get(first.id) === undefined && cache.index.get(second!.id) !== undefined, { what: 'the old entry to be replaced' });
+      const hit = await cache.lookup(ask(ORIGINAL));
+      expect(hit).toMatchObject({ status: 'HIT', entry: { id: second!.id } });
+    }
+    expect(a.stats()).toMatchObject({ entries: 1 });
+  });
+
   test('an entry stored on one instance is served by another after the upsert event', async () => {
     const { a, b } = await pair();
     const entry = await remember(a, ask(ORIGINAL));

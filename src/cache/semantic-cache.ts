@@ -92,6 +92,11 @@ export interface CacheStats {
   l1Hits: number;
 }
 
+export interface StoreOptions {
+  /** Replace a live entry with the same exact key (a `no-cache` refresh) instead of keeping it. */
+  replace?: boolean;
+}
+
 export class SemanticCache {
   readonly index: SemanticIndex;
   readonly l1: LruCache<CacheEntry>;
@@ -188,8 +193,14 @@ export class SemanticCache {
     return { status: 'MISS', key, embedding, timings };
   }
 
-  /** Stores a complete answer: L3 first (the source of truth), then L2, L1 and the index, then the bus. */
-  async store(key: CacheableKey, answer: CachedAnswer, embedding?: Float32Array): Promise<CacheEntry | undefined> {
+  /** Stores a complete answer (`replace`: instead of the live entry for the same exact key): L3 first (the source of truth), then L2, L1 and the index, then the bus. */
+  async store(key: CacheableKey, answer: CachedAnswer, embedding?: Float32Array, options: StoreOptions = {}): Promise<CacheEntry | undefined> {
+    if (options.replace) {
+      // A refreshed answer supersedes the live entry for this exact request, everywhere; otherwise the insert
+      // below would keep the old row (concurrent stores of one answer keep one entry).
+      const live = await this.options.entries.getByExactKey(key.exactKey);
+      if (live && live.tenant === key.tenant) await this.remove(key.tenant, [live.id], 'refresh');
+    }
     const promptText = key.semantic?.text ?? '';
     const vector = key.semantic ? (embedding ?? (await this.embed(key.semantic.text, {}))) : undefined;
     const createdAt = new Date(this.now());

@@ -180,7 +180,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   async function store(found: Extract<LookupResult, { status: 'MISS' | 'REFRESH' }>, answer: CachedAnswer | undefined): Promise<string | undefined> {
     if (!cache || !answer) return undefined;
     try {
-      return (await cache.store(found.key, answer, found.embedding))?.id;
+      return (await cache.store(found.key, answer, found.embedding, { replace: found.status === 'REFRESH' }))?.id;
     } catch (error) {
       logger.warn('cache.store_failed', { error });
       return undefined;
