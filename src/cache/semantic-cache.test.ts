@@ -430,6 +430,29 @@ describe('semantic cache across instances', () => {
     expect(a.stats()).toMatchObject({ entries: 1 });
   });
 
+  test('reconcile picks up a change that became visible after a higher version was read', async () => {
+    const w = newWorld();
+    const writer = w.cache();
+    const late = await remember(writer, ask(ORIGINAL));
+    await remember(writer, ask('Where do I pay the dog tax?'));
+    // The first entry's transaction has not committed yet: readers do not see its (lower) version.
+    let hidden: string | undefined = late.id;
+    const entries: EntryStore = {
+      ...w.entries,
+      async changesSince(version, limit) {
+        const changes = await w.entries.changesSince(version, limit);
+        return { ...changes, upserts: changes.upserts.filter((e) => e.id !== hidden) };
+      },
+    };
+    const reader = w.cache({ entries });
+    await reader.reconcile();
+    expect(reader.index.get(late.id)).toBeUndefined();
+    hidden = undefined;
+    await reader.reconcile();
+    expect(reader.index.get(late.id)).toBeDefined();
+    expect(reader.stats().entries).toBe(2);
+  });
+
   test('an entry stored on one instance is served by another after the upsert event', async () => {
     const { a, b } = await pair();
     const entry = await remember(a, ask(ORIGINAL));

@@ -101,6 +101,8 @@ export class SemanticCache {
   readonly index: SemanticIndex;
   readonly l1: LruCache<CacheEntry>;
   private lastVersion = 0;
+  /** `lastVersion` when the previous reconcile round started; the next round re-reads from there. */
+  private previousRoundStart = 0;
   private readonly pendingHits = new Set<string>();
   private readonly counters = { hits: 0, semanticHits: 0, misses: 0, bypasses: 0, stores: 0, embedFailures: 0, wrongHitReports: 0, reconciles: 0, l1Hits: 0 };
   private readonly rejections: Record<string, number> = {};
@@ -257,19 +259,33 @@ export class SemanticCache {
     return true;
   }
 
-  /** Reads every change since the last one seen and applies it. Safe to run at any time. */
+  /**
+   * Reads every change since the last one seen and applies it. Safe to run at any time.
+   *
+   * Versions are drawn from a sequence when a row is written, not when it commits, so a change can become visible
+   * after a higher version was already read. Each round therefore re-reads from where the previous round started:
+   * a change committed out of order is picked up one round later. Re-applying is harmless: known entries are
+   * skipped, removals of absent ones do nothing.
+   */
   async reconcile(): Promise<number> {
     let applied = 0;
+    let from = Math.min(this.previousRoundStart, this.lastVersion);
+    this.previousRoundStart = this.lastVersion;
     for (;;) {
-      const changes = await this.options.entries.changesSince(this.lastVersion, 1000);
-      for (const entry of changes.upserts) this.index.add(this.indexable(entry));
+      const changes = await this.options.entries.changesSince(from, 1000);
+      for (const entry of changes.upserts) {
+        if (this.index.get(entry.id)) continue;
+        this.index.add(this.indexable(entry));
+        applied += 1;
+      }
       for (const removal of changes.removals) {
+        if (this.index.get(removal.entryId)) applied += 1;
         this.index.remove(removal.entryId);
         this.l1.delete(removal.entryId);
       }
-      applied += changes.upserts.length + changes.removals.length;
-      const advanced = changes.version > this.lastVersion;
-      this.lastVersion = changes.version;
+      const advanced = changes.version > from;
+      from = changes.version;
+      this.lastVersion = Math.max(this.lastVersion, changes.version);
       // Read until the version stops moving: a page can hold fewer than the limit and still not be the last one
       // (corrupt rows are dropped from it), so its size says nothing.
       if (!advanced) break;
