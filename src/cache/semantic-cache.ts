@@ -195,7 +195,10 @@ export class SemanticCache {
     return { status: 'MISS', key, embedding, timings };
   }
 
-  /** Stores a complete answer (`replace`: instead of the live entry for the same exact key): L3 first (the source of truth), then L2, L1 and the index, then the bus. */
+  /**
+   * Stores a complete answer: L3 first (the source of truth), then L2, L1 and the index, then the bus. With
+   * `replace` it supersedes the live entry for the same exact key instead of keeping it.
+   */
   async store(key: CacheableKey, answer: CachedAnswer, embedding?: Float32Array, options: StoreOptions = {}): Promise<CacheEntry | undefined> {
     if (options.replace) {
       // A refreshed answer supersedes the live entry for this exact request, everywhere; otherwise the insert
