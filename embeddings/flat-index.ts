@@ -134,15 +134,16 @@ export class FlatIndex implements VectorIndex {
     return this.#slab.byteLength + this.#idsBytes;
   }
 
-  /**
-   * The stored entries as views into the slab, in row order. The views alias the index's memory and are valid only
-   * until the next mutation; copy them to keep them. Used to bulk-load another index in one go.
-   */
-  *entries(): IterableIterator<VectorEntry> {
-    const d = this.dimensions;
-    for (let row = 0; row < this.#ids.length; row++) {
-      yield { id: this.#ids[row]!, vector: this.#slab.subarray(row * d, (row + 1) * d) };
-    }
+  /** The stored vector of `id` as a view into the slab, valid only until the next mutation; copy it to keep it. */
+  vectorOf(id: string): Float32Array | undefined {
+    const row = this.#rowOf.get(id);
+    if (row === undefined) return undefined;
+    return this.#slab.subarray(row * this.dimensions, (row + 1) * this.dimensions);
+  }
+
+  /** The stored ids in row order (a copy). */
+  ids(): string[] {
+    return [...this.#ids];
   }
 
   #put(id: string, vector: Float32Array): void {
