@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import Redis from 'ioredis';
-import { loadConfig } from './config';
 import { startMockUpstream, type MockUpstream } from './llm/mock-upstream';
 import { silentLogger } from './log';
 import { startGateway, type RunningGateway } from './main';
 import { cacheFigures, chatOnce } from './testing/gateway-http';
+import { instanceConfig } from './testing/instance-config';
 import { waitFor } from './testing/wait-for';
 import { createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, type TestDatabase } from './testing/services';
 
@@ -31,22 +31,7 @@ describe.skipIf(!servicesUp)('two instances sharing Postgres and Redis', () => {
   beforeAll(async () => {
     mock = startMockUpstream();
     db = await createTestDatabase();
-    const config = (id: string) =>
-      loadConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        INSTANCE_ID: id,
-        DATABASE_URL: db.url,
-        DB_POOL_MAX: '10',
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: prefix,
-        LLM_BASE_URL: mock.url,
-        LLM_API_KEY: 'sk-upstream',
-        GATEWAY_API_KEYS: `${KEY}:city`,
-        EMBEDDINGS_MODEL: 'hash',
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_CHAT_PER_SEC: '1000',
-      });
+    const config = (id: string) => instanceConfig({ instanceId: id, databaseUrl: db.url, redisUrl: TEST_REDIS_URL, llmBaseUrl: mock.url, apiKeys: `${KEY}:city`, env: { REDIS_PREFIX: prefix } });
     a = await startGateway(config('gw-a'), silentLogger);
     b = await startGateway(config('gw-b'), silentLogger);
   });

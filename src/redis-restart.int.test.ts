@@ -7,12 +7,12 @@
  * The test runs a redis-server of its own so it can kill it without disturbing the shared one.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { loadConfig } from './config';
 import { startMockUpstream, type MockUpstream } from './llm/mock-upstream';
 import { silentLogger } from './log';
 import { startGateway, type RunningGateway } from './main';
 import { cacheFigures, chatOnce } from './testing/gateway-http';
 import { createTestDatabase, postgresAvailable, redisServerBinary, servicesRequired, startPrivateRedis, type PrivateRedis, type TestDatabase } from './testing/services';
+import { instanceConfig } from './testing/instance-config';
 import { waitFor } from './testing/wait-for';
 import { CITY_KEY, TestClient } from './ws/ws-test-kit';
 
@@ -49,21 +49,7 @@ describe.skipIf(!runnable)('Redis restarted under two running instances', () => 
     redis = await startPrivateRedis();
     mock = startMockUpstream();
     db = await createTestDatabase();
-    const config = (id: string) =>
-      loadConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        INSTANCE_ID: id,
-        DATABASE_URL: db.url,
-        DB_POOL_MAX: '10',
-        REDIS_URL: redis.url,
-        LLM_BASE_URL: mock.url,
-        LLM_API_KEY: 'sk-upstream',
-        GATEWAY_API_KEYS: `${CITY_KEY}:city`,
-        EMBEDDINGS_MODEL: 'hash',
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_CHAT_PER_SEC: '1000',
-      });
+    const config = (id: string) => instanceConfig({ instanceId: id, databaseUrl: db.url, redisUrl: redis.url, llmBaseUrl: mock.url, apiKeys: `${CITY_KEY}:city` });
     a = await startGateway(config('gw-a'), silentLogger);
     b = await startGateway(config('gw-b'), silentLogger);
   });
