@@ -10,6 +10,8 @@
  *   --warmup MS      override the warm-up per measurement
  *   --profile        CPU-profile the servers suites start (Bun --cpu-prof) into bench/results/profiles/;
  *                    profiled figures are slower and not comparable with unprofiled ones
+ *   --cluster-ramp K ws suite only: also ramp idle connections across K gateway instances on this machine
+ *                    (25k → 200k total split evenly; adds a table and ~30 s-1 min)
  *   --list           print the suites and exit
  *
  * DATABASE_URL / REDIS_URL in the bench's environment are passed to the gateways it starts.
@@ -29,7 +31,7 @@ const rootDir = resolve(import.meta.dir, '..');
 
 function usage(): string {
   return [
-    'usage: bun run bench [-- --suite NAME[,NAME]] [--quick] [--out FILE] [--rounds N] [--duration MS] [--warmup MS] [--profile] [--list]',
+    'usage: bun run bench [-- --suite NAME[,NAME]] [--quick] [--out FILE] [--rounds N] [--duration MS] [--warmup MS] [--profile] [--cluster-ramp K] [--list]',
     'suites:',
     ...suites.map((s) => `  ${s.name.padEnd(12)} ${s.description}`),
   ].join('\n');
@@ -52,6 +54,7 @@ function parse() {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'cluster-ramp': { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -79,6 +82,7 @@ const overrides = {
   rounds: positiveInt('rounds', args.values.rounds),
   durationMs: positiveInt('duration', args.values.duration),
   warmupMs: args.values.warmup === '0' ? 0 : positiveInt('warmup', args.values.warmup),
+  wsClusterInstances: positiveInt('cluster-ramp', args.values['cluster-ramp']),
 };
 
 const requested = (args.values.suite ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);

@@ -14,8 +14,11 @@ export interface SuiteContext {
   signal: AbortSignal;
   /** Progress lines for the person watching (stderr); results go in tables and data, not here. */
   log(line: string): void;
-  /** Generic overrides from the command line (`--rounds`, `--duration`, `--warmup`); undefined = suite default. */
-  overrides: { rounds?: number; durationMs?: number; warmupMs?: number };
+  /**
+   * Overrides from the command line (`--rounds`, `--duration`, `--warmup`); undefined = suite default.
+   * `wsClusterInstances` (`--cluster-ramp K`): the ws suite also runs its cluster ramp across K gateway instances.
+   */
+  overrides: { rounds?: number; durationMs?: number; warmupMs?: number; wsClusterInstances?: number };
   /**
    * `--profile`: a directory where suites may ask Bun for CPU profiles of the servers they start
    * (see `cpuProfileArgs` in lib/servers.ts). Undefined when not profiling: profiling slows servers down.
