@@ -13,7 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMatchVerifier } from './match-verifier.ts';
 
-const DATA = join(import.meta.dir, '..', '..', '..', '..', 'shared', 'data');
+// ../shared/data beside the checkout, as the bench reads it; QUALITY_DATA_DIR points elsewhere (a clone in another place).
+const DATA = process.env.QUALITY_DATA_DIR ?? join(import.meta.dir, '..', '..', '..', '..', 'shared', 'data');
 const HANDWRITTEN = join(DATA, 'pairs-handwritten.dev.jsonl');
 const GPTCACHE = join(DATA, 'paraphrases-gptcache.dev.jsonl');
 
