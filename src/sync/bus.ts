@@ -53,7 +53,10 @@ export interface Bus {
    * reconcile from Postgres (entries changed since the last change it saw). Not called on a clean first connect.
    */
   onReconnect(handler: ReconnectHandler): Unsubscribe;
-  /** Resolves true once subscribed (messages from now on are received), false on timeout or close. Never rejects. */
+  /**
+   * Resolves true once subscribed (messages from now on are received) and able to publish, false on timeout or
+   * close. Never rejects.
+   */
   ready(timeoutMs?: number): Promise<boolean>;
   stats(): BusStats;
   /** Stops delivery and releases connections. Idempotent; later `publish` calls are dropped and counted. */

@@ -80,6 +80,14 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   let inFlight = 0;
   const readyWaiters = new Set<(ok: boolean) => void>();
 
+  // `ready()` waits for both halves: subscribed, and a publisher that can send (it connects on its own).
+  const isReady = () => !closed && subscribed && publisher.status === 'ready';
+  const settleReadyWaiters = () => {
+    if (!isReady()) return;
+    for (const resolve of readyWaiters) resolve(true);
+    readyWaiters.clear();
+  };
+  publisher.on('ready', settleReadyWaiters);
   publisher.on('error', (error: unknown) => warn('bus.publisher_error', { error }));
   subscriber.on('error', (error: unknown) => warn('bus.subscriber_error', { error }));
   subscriber.on('message', (from: string, raw: string) => {
@@ -96,8 +104,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       () => {
         if (closed) return;
         subscribed = true;
-        for (const resolve of readyWaiters) resolve(true);
-        readyWaiters.clear();
+        settleReadyWaiters();
         if (!missedSince) return;
         missedSince = false;
         logger.info('bus.resubscribed');
@@ -135,7 +142,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     onReconnect: (handler) => dispatcher.onReconnect(handler),
     ready(timeoutMs = 5000) {
       if (closed) return Promise.resolve(false);
-      if (subscribed) return Promise.resolve(true);
+      if (isReady()) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         const done = (ok: boolean) => {
           clearTimeout(timer);
@@ -146,7 +153,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         readyWaiters.add(done);
       });
     },
-    stats: (): BusStats => ({ ...dispatcher.counters, connected: !closed && subscribed && publisher.status === 'ready' }),
+    stats: (): BusStats => ({ ...dispatcher.counters, connected: isReady() }),
     close() {
       closing ??= (async () => {
         closed = true;
