@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { BusHandler, BusStats, ReconnectHandler, Unsubscribe } from './bus';
 import { BUS_PROTOCOL_VERSION, busMessageSchema, decodeBusMessage, issuePaths, type BusEvent } from './bus-events';
 
-export type BusCounters = Omit<BusStats, 'connected'>;
+export type BusCounters = Omit<BusStats, 'connected' | 'topics'>;
 
 export interface BusDispatcherOptions {
   instanceId: string;

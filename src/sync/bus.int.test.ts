@@ -172,6 +172,44 @@ describe.each(adapters)('Bus contract: $name', ({ available, harness: makeHarnes
     expect(turnIds(atB.messages)).toEqual(['after-reconnect']);
   }));
 
+  it('delivers a topic event only to the instances that joined the topic, until they leave', withHarness(async (h) => {
+    const [a, b, c] = await h.start(3);
+    const atB = collect(b!);
+    const atC = collect(c!);
+    expect(await b!.join('session:s1')).toBe(true);
+    expect(await b!.join('session:s1')).toBe(true);
+    expect(b!.stats().topics).toBe(1);
+    await a!.publish(delta('to-topic'), 'session:s1');
+    await a!.publish(delta('to-all'));
+    await waitFor(() => atB.messages.length === 2 && atC.messages.length === 1, { what: 'deliveries' });
+    expect(turnIds(atB.messages)).toEqual(['to-topic', 'to-all']);
+    expect(turnIds(atC.messages)).toEqual(['to-all']);
+
+    b!.leave('session:s1');
+    b!.leave('session:s1');
+    expect(b!.stats().topics).toBe(0);
+    await a!.publish(delta('after-leave'), 'session:s1');
+    await a!.publish(delta('marker'));
+    await waitFor(() => atB.messages.length === 3, { what: 'the marker' });
+    expect(turnIds(atB.messages)).toEqual(['to-topic', 'to-all', 'marker']);
+    expect(await b!.join('')).toBe(false);
+  }));
+
+  it('keeps its topics across a dropped subscription', withHarness(async (h) => {
+    const [a, b] = await h.start(2);
+    const atB = collect(b!);
+    let reconnects = 0;
+    b!.onReconnect(() => {
+      reconnects++;
+    });
+    await b!.join('session:kept');
+    await h.dropSubscription(b!);
+    await waitFor(() => reconnects === 1, { what: 'onReconnect' });
+    await a!.publish(delta('after-reconnect'), 'session:kept');
+    await waitFor(() => atB.messages.length === 1, { what: 'topic delivery after reconnect' });
+    expect(await b!.join('session:kept')).toBe(true);
+  }));
+
   it('closes idempotently; afterwards it delivers nothing and drops publishes without throwing', withHarness(async (h) => {
     const [a, b] = await h.start(2);
     const atB = collect(b!);

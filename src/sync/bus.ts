@@ -17,6 +17,9 @@
  *   another handler. Handlers run in subscription order, one message at a time, in publish order per publisher;
  *   async handlers are not awaited. Handlers must treat messages as read-only (they are shared).
  * - A handler that throws or rejects is logged and counted in `handlerErrors`; other handlers still run.
+ * - Topics: an event published with a topic reaches only the instances that joined that topic (session fan-out:
+ *   only instances with a socket watching the session receive its deltas); one without a topic reaches every
+ *   instance. Joined topics survive reconnects. Order holds per publisher and topic.
  */
 import type { BusEvent, BusMessage } from './bus-events';
 
@@ -25,6 +28,9 @@ export type { BusEvent, BusMessage, BusEventType, BusMessageOf } from './bus-eve
 export type BusHandler = (message: BusMessage) => void | Promise<void>;
 export type ReconnectHandler = () => void | Promise<void>;
 export type Unsubscribe = () => void;
+
+export const MAX_TOPIC_LENGTH = 200;
+export const validTopic = (topic: string) => topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH;
 
 export interface BusStats {
   /** Events the transport accepted. */
@@ -36,6 +42,8 @@ export interface BusStats {
   /** Events dropped on publish: transport down or failing, backlog full, invalid event, or bus closed. */
   publishFailures: number;
   handlerErrors: number;
+  /** Topics joined (see `join`). */
+  topics: number;
   /** Subscribed and able to publish right now. */
   connected: boolean;
 }
@@ -43,8 +51,18 @@ export interface BusStats {
 export interface Bus {
   /** Stamped on every published message; names this instance in logs too. */
   readonly instanceId: string;
-  /** Fire and forget: resolves once the transport accepted or dropped the event. See the contract above. */
-  publish(event: BusEvent): Promise<void>;
+  /**
+   * Fire and forget: resolves once the transport accepted or dropped the event. With `topic`, only instances that
+   * joined it receive the event. See the contract above.
+   */
+  publish(event: BusEvent, topic?: string): Promise<void>;
+  /**
+   * Receive events published to `topic` from now on. Resolves true once they flow, false when the transport is
+   * down right now (the topic is joined when it reconnects). Idempotent. Topics are 1-200 characters.
+   */
+  join(topic: string): Promise<boolean>;
+  /** Stop receiving events published to `topic`. Idempotent. */
+  leave(topic: string): void;
   /** Adds a handler for other instances' messages; the returned function removes it (idempotent). */
   subscribe(handler: BusHandler): Unsubscribe;
   /**

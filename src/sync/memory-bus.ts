@@ -7,7 +7,7 @@
  * microtask: delivery is asynchronous and never re-entrant, as with a real socket.
  */
 import { silentLogger, type Logger } from '../log';
-import type { Bus, BusStats } from './bus';
+import { validTopic, type Bus, type BusStats } from './bus';
 import { createBusDispatcher } from './bus-dispatcher';
 
 export interface MemoryBusOptions {
@@ -31,6 +31,7 @@ const RECONNECTED = Symbol('reconnected');
 interface Member {
   bus: Bus;
   online: boolean;
+  topics: Set<string>;
   enqueue(raw: string): void;
   echoed(): void;
   reconnected(): void;
@@ -40,8 +41,9 @@ export function createMemoryBusNetwork(): MemoryBusNetwork {
   const members = new Set<Member>();
   // The sender's own copy is counted as a dropped echo without being parsed: it is known to be valid and would
   // be dropped anyway, and a single instance publishes every session delta through here.
-  const broadcast = (raw: string, sender?: Member) => {
+  const broadcast = (raw: string, sender?: Member, topic?: string) => {
     for (const member of members) {
+      if (topic !== undefined && !member.topics.has(topic)) continue;
       if (member === sender) member.echoed();
       else if (member.online) member.enqueue(raw);
     }
@@ -73,7 +75,7 @@ export function createMemoryBus(options: MemoryBusOptions): Bus {
   return createMemoryBusNetwork().connect(options);
 }
 
-function createMember(options: MemoryBusOptions, broadcast: (raw: string, sender: Member) => void, leave: (member: Member) => void): Member {
+function createMember(options: MemoryBusOptions, broadcast: (raw: string, sender: Member, topic?: string) => void, leave: (member: Member) => void): Member {
   const logger = options.logger ?? silentLogger;
   const dispatcher = createBusDispatcher({ instanceId: options.instanceId, logger });
   const queue: Array<string | typeof RECONNECTED> = [];
@@ -100,22 +102,32 @@ function createMember(options: MemoryBusOptions, broadcast: (raw: string, sender
 
   const bus: Bus = {
     instanceId: options.instanceId,
-    async publish(event) {
+    async publish(event, topic) {
       if (closed) return dispatcher.publishFailed('closed');
       if (!member.online) return dispatcher.publishFailed('disconnected');
+      if (topic !== undefined && !validTopic(topic)) return dispatcher.publishFailed('invalid topic');
       const raw = dispatcher.encode(event);
       if (raw === undefined) return;
       dispatcher.counters.published++;
-      broadcast(raw, member);
+      broadcast(raw, member, topic);
+    },
+    async join(topic) {
+      if (closed || !validTopic(topic)) return false;
+      member.topics.add(topic);
+      return member.online;
+    },
+    leave(topic) {
+      member.topics.delete(topic);
     },
     subscribe: (handler) => dispatcher.subscribe(handler),
     onReconnect: (handler) => dispatcher.onReconnect(handler),
     ready: async () => !closed,
-    stats: (): BusStats => ({ ...dispatcher.counters, connected: !closed && member.online }),
+    stats: (): BusStats => ({ ...dispatcher.counters, topics: member.topics.size, connected: !closed && member.online }),
     async close() {
       if (closed) return;
       closed = true;
       queue.length = 0;
+      member.topics.clear();
       dispatcher.clear();
       leave(member);
     },
@@ -124,6 +136,7 @@ function createMember(options: MemoryBusOptions, broadcast: (raw: string, sender
   const member: Member = {
     bus,
     online: true,
+    topics: new Set(),
     enqueue: push,
     echoed: () => {
       dispatcher.counters.droppedEchoes++;

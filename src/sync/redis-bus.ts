@@ -8,12 +8,16 @@
  * memory a slow Redis can pin. Pub/sub is at-most-once anyway, so a dropped event is never retried.
  *
  * Subscriber: ioredis's own `autoResubscribe` sends SUBSCRIBE on 'ready' without telling anyone when Redis
- * confirmed it, so it is off and the bus subscribes itself on every 'ready', then fires `onReconnect`: the
- * reconcile starts only once new messages are flowing again, so nothing falls between reconcile and resubscribe.
+ * confirmed it, so it is off and the bus subscribes itself on every 'ready' (the events channel and every joined
+ * topic), then fires `onReconnect`: the reconcile starts only once new messages are flowing again, so nothing
+ * falls between reconcile and resubscribe.
+ *
+ * Topics are channels of their own (`${prefix}:t:<topic>`), so Redis delivers a session's deltas only to the
+ * instances watching that session, and publishing to a session nobody watches costs Redis one lookup.
  */
 import Redis from 'ioredis';
 import type { Logger } from '../log';
-import type { Bus, BusStats } from './bus';
+import { validTopic, type Bus, type BusStats } from './bus';
 import { createBusDispatcher, throttled } from './bus-dispatcher';
 
 export interface RedisBusOptions {
@@ -32,6 +36,10 @@ export interface RedisBusOptions {
 }
 
 export const busChannel = (prefix: string) => `${prefix}:events`;
+export const topicChannel = (prefix: string, topic: string) => `${prefix}:t:${topic}`;
+
+/** SUBSCRIBE arguments per command when rejoining many topics after a reconnect. */
+const SUBSCRIBE_BATCH = 1000;
 
 /** Client names show up in `CLIENT LIST`, which is how operators (and the tests) find a bus's connections. */
 export const busConnectionName = (instanceId: string, role: 'pub' | 'sub') =>
@@ -51,6 +59,9 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const { url, prefix, instanceId } = options;
   const logger = options.logger.child({ component: 'bus', prefix });
   const channel = busChannel(prefix);
+  const topicPrefix = topicChannel(prefix, '');
+  /** Joined topics; each maps to the confirmation of its SUBSCRIBE (false: not connected when it was joined). */
+  const topics = new Map<string, Promise<boolean>>();
   const maxInFlight = options.maxInFlight ?? 1000;
   const baseMs = options.backoff?.baseMs ?? 50;
   const maxMs = options.backoff?.maxMs ?? 2000;
@@ -91,7 +102,9 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   publisher.on('error', (error: unknown) => warn('bus.publisher_error', { error }));
   subscriber.on('error', (error: unknown) => warn('bus.subscriber_error', { error }));
   subscriber.on('message', (from: string, raw: string) => {
-    if (from === channel && !closed) dispatcher.deliver(raw);
+    if (closed) return;
+    // A message of a topic left a moment ago may still arrive; it is not delivered.
+    if (from === channel || (from.startsWith(topicPrefix) && topics.has(from.slice(topicPrefix.length)))) dispatcher.deliver(raw);
   });
   subscriber.on('close', () => {
     if (closed) return;
@@ -99,11 +112,24 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     subscribed = false;
     missedSince = true;
   });
+  const subscribeTopic = (topic: string) =>
+    subscriber.subscribe(topicChannel(prefix, topic)).then(
+      () => true,
+      (error: unknown) => (warn('bus.subscribe_failed', { error }), false),
+    );
+
   subscriber.on('ready', () => {
-    void subscriber.subscribe(channel).then(
+    const rejoined = new Set(topics.keys());
+    const channels = [channel, ...[...rejoined].map((topic) => topicChannel(prefix, topic))];
+    const batches = Array.from({ length: Math.ceil(channels.length / SUBSCRIBE_BATCH) }, (_, i) => channels.slice(i * SUBSCRIBE_BATCH, (i + 1) * SUBSCRIBE_BATCH));
+    void Promise.all(batches.map((batch) => subscriber.subscribe(...batch))).then(
       () => {
         if (closed) return;
         subscribed = true;
+        for (const topic of topics.keys()) {
+          // Topics joined while this SUBSCRIBE was on its way were only remembered: subscribe them now.
+          topics.set(topic, rejoined.has(topic) ? Promise.resolve(true) : subscribeTopic(topic));
+        }
         settleReadyWaiters();
         if (!missedSince) return;
         missedSince = false;
@@ -115,10 +141,10 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     );
   });
 
-  async function publish(raw: string) {
+  async function publish(raw: string, to: string) {
     inFlight++;
     try {
-      await publisher.publish(channel, raw);
+      await publisher.publish(to, raw);
       dispatcher.counters.published++;
     } catch (error) {
       dispatcher.publishFailed('error', error);
@@ -129,14 +155,29 @@ export function createRedisBus(options: RedisBusOptions): Bus {
 
   return {
     instanceId,
-    async publish(event) {
+    async publish(event, topic) {
       if (closed) return dispatcher.publishFailed('closed');
+      if (topic !== undefined && !validTopic(topic)) return dispatcher.publishFailed('invalid topic');
       const raw = dispatcher.encode(event);
       if (raw === undefined) return;
       // Checked before calling ioredis so an outage costs no error object or rejected promise per event.
       if (publisher.status !== 'ready') return dispatcher.publishFailed('disconnected');
       if (inFlight >= maxInFlight) return dispatcher.publishFailed('backlog');
-      await publish(raw);
+      await publish(raw, topic === undefined ? channel : topicChannel(prefix, topic));
+    },
+    join(topic) {
+      if (closed || !validTopic(topic)) return Promise.resolve(false);
+      let joined = topics.get(topic);
+      if (!joined) {
+        // While disconnected the topic is only remembered: the next 'ready' subscribes it with the rest.
+        joined = subscribed ? subscribeTopic(topic) : Promise.resolve(false);
+        topics.set(topic, joined);
+      }
+      return joined;
+    },
+    leave(topic) {
+      if (!topics.delete(topic) || !subscribed) return;
+      subscriber.unsubscribe(topicChannel(prefix, topic)).catch(() => undefined);
     },
     subscribe: (handler) => dispatcher.subscribe(handler),
     onReconnect: (handler) => dispatcher.onReconnect(handler),
@@ -153,7 +194,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         readyWaiters.add(done);
       });
     },
-    stats: (): BusStats => ({ ...dispatcher.counters, connected: isReady() }),
+    stats: (): BusStats => ({ ...dispatcher.counters, topics: topics.size, connected: isReady() }),
     close() {
       closing ??= (async () => {
         closed = true;

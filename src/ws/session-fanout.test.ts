@@ -119,4 +119,35 @@ describe('session fan-out', () => {
     f.receive(done('live'));
     expect(watcher.frames.at(-1)).toMatchObject({ type: 'done', id: 'live' });
   });
+
+  test('joins the session topic with the first local watcher and leaves it with the last', async () => {
+    const network = createMemoryBusNetwork();
+    const bus = network.connect({ instanceId: 'here' });
+    const f = createSessionFanout({ bus, maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
+    const [one, two] = [recorder(), recorder()];
+    await f.subscribe(SESSION, one);
+    await f.subscribe(SESSION, two);
+    expect(bus.stats().topics).toBe(1);
+    f.unsubscribe(SESSION, one);
+    expect(bus.stats().topics).toBe(1);
+    f.unsubscribe(SESSION, two);
+    expect(bus.stats().topics).toBe(0);
+  });
+
+  test('sends session events only to instances watching the session', async () => {
+    const network = createMemoryBusNetwork();
+    const origin = createSessionFanout({ bus: network.connect({ instanceId: 'origin' }), maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
+    const watchingBus = network.connect({ instanceId: 'watching' });
+    const idleBus = network.connect({ instanceId: 'idle' });
+    const watching = createSessionFanout({ bus: watchingBus, maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
+    watching.start();
+    const watcher = recorder();
+    await watching.subscribe(SESSION, watcher);
+    origin.publishDelta({ sessionId: SESSION, turnId: 't' }, 0, 'hi', undefined);
+    origin.publishDone({ sessionId: SESSION, turnId: 't' }, { cache: 'MISS' }, undefined, 1);
+    while (watcher.frames.length < 2) await Bun.sleep(1);
+    expect(watchingBus.stats().received).toBe(2);
+    expect(idleBus.stats().received).toBe(0);
+    watching.stop();
+  });
 });

@@ -1,6 +1,10 @@
 /**
  * Session fan-out: which local sockets watch which session, and the relay of session events between instances.
  *
+ * Each session is a bus topic (`sessionTopic`): an instance joins it while at least one of its sockets watches the
+ * session and leaves it with the last one, so session events reach only the instances that have a watcher. A turn
+ * in a session nobody else watches costs one publish to a topic no instance has joined.
+ *
  * A turn's events reach (1) the socket that started it, directly from the turn, (2) every other local subscriber
  * of the session, through `publish*` here, and (3) subscribers on other instances, through the bus. The bus
  * never delivers an instance's own messages, so local subscribers are not served twice, and the origin socket
@@ -41,8 +45,11 @@ export interface SessionFanoutStats {
   trackedRemoteTurns: number;
 }
 
+export const sessionTopic = (sessionId: string) => `session:${sessionId}`;
+
 export interface SessionFanout {
-  subscribe(sessionId: string, subscriber: Subscriber): void;
+  /** Resolves once events of the session from other instances flow (at once when another local socket watches it). */
+  subscribe(sessionId: string, subscriber: Subscriber): Promise<void>;
   unsubscribe(sessionId: string, subscriber: Subscriber): void;
   publishDelta(ids: SessionEventIds, seq: number, text: string, origin: Subscriber | undefined): void;
   /** `deltas`: how many deltas the turn published, so receivers elsewhere can tell a lost tail. */
@@ -200,31 +207,36 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
   }
 
   return {
-    subscribe(sessionId, subscriber) {
+    async subscribe(sessionId, subscriber) {
       let subscribers = sessions.get(sessionId);
       if (!subscribers) sessions.set(sessionId, (subscribers = new Set()));
-      if (subscribers.has(subscriber)) return;
-      subscribers.add(subscriber);
-      subscriptions++;
+      if (!subscribers.has(subscriber)) {
+        subscribers.add(subscriber);
+        subscriptions++;
+      }
+      // Idempotent on the bus: the first watcher joins, later ones get the same confirmation.
+      await bus.join(sessionTopic(sessionId));
     },
     unsubscribe(sessionId, subscriber) {
       const subscribers = sessions.get(sessionId);
       if (!subscribers?.delete(subscriber)) return;
       subscriptions--;
       // Trackers of the session's remote turns go when their done/error arrives (or by the size cap).
-      if (subscribers.size === 0) sessions.delete(sessionId);
+      if (subscribers.size > 0) return;
+      sessions.delete(sessionId);
+      bus.leave(sessionTopic(sessionId));
     },
     publishDelta(ids, seq, text, origin) {
       deliver(ids.sessionId, encode.delta(ids.turnId, ids.sessionId, text), origin);
-      void bus.publish({ type: 'session.delta', data: { ...ids, seq, text } });
+      void bus.publish({ type: 'session.delta', data: { ...ids, seq, text } }, sessionTopic(ids.sessionId));
     },
     publishDone(ids, fields, origin, deltas) {
       deliver(ids.sessionId, encode.done(ids.turnId, ids.sessionId, fields), origin);
-      void bus.publish({ type: 'session.done', data: { ...ids, cache: fields.cache, similarity: fields.similarity, usage: usageForBus(fields.usage), deltas } });
+      void bus.publish({ type: 'session.done', data: { ...ids, cache: fields.cache, similarity: fields.similarity, usage: usageForBus(fields.usage), deltas } }, sessionTopic(ids.sessionId));
     },
     publishError(ids, code, message, origin) {
       deliver(ids.sessionId, encode.error({ id: ids.turnId, sessionId: ids.sessionId, code: code as never, message }), origin);
-      void bus.publish({ type: 'session.error', data: { ...ids, code: code.slice(0, 64), message: message.slice(0, 1024) } });
+      void bus.publish({ type: 'session.error', data: { ...ids, code: code.slice(0, 64), message: message.slice(0, 1024) } }, sessionTopic(ids.sessionId));
     },
     receive,
     sweep,

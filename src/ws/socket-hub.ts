@@ -211,8 +211,11 @@ export function createSocketHub(deps: WsDeps): SocketHub {
           return reject(connection, { code: 'not_found', message: `No session '${sessionId}' exists for this API key.`, param: 'sessionId' });
         }
         connection.subscriptions.set(sessionId, true);
-        fanout.subscribe(sessionId, connection);
-        connection.send(encode.subscribed(sessionId));
+        // Acknowledged once other instances' events of the session flow to this one (or at once when the bus is
+        // down: it joins when it reconnects), so a client that waits for `subscribed` misses nothing after it.
+        return fanout.subscribe(sessionId, connection).then(() => {
+          if (connection.isOpen && connection.subscriptions?.get(sessionId) === true) connection.send(encode.subscribed(sessionId));
+        });
       },
       (error: unknown) => {
         if (connection.subscriptions?.get(sessionId) === false) connection.subscriptions.delete(sessionId);
