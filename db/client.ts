@@ -7,6 +7,7 @@ import { openPgliteDatabase } from './pglite-database';
 import { openPostgresDatabase } from './postgres-database';
 
 export type { Database, Db, DbLogger, Driver, PoolStats, Schema, Tx } from './database';
+export { resultRows } from './database';
 
 export interface CreateDbOptions {
   /** Postgres connection string; unset or empty selects PGlite. */

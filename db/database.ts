@@ -18,6 +18,11 @@ export type Schema = typeof schema;
  */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** The rows of a `db.execute()` result from either driver (postgres.js: the result is the rows; PGlite: `{ rows }`). */
+export function resultRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 /** A transaction handle of `Db`, for helpers that must run inside one. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
