@@ -58,6 +58,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });
 
+  test('parses admin tenants, which must be tenants of the configured keys', () => {
+    const keys = 'sk-alpha-123:city, sk-ops-45678:ops';
+    expect(loadConfig({ GATEWAY_API_KEYS: keys, GATEWAY_ADMIN_TENANTS: ' ops ' }).ADMIN_TENANTS).toEqual(['ops']);
+    expect(loadConfig({ GATEWAY_API_KEYS: keys }).ADMIN_TENANTS).toEqual([]);
+    expect(() => loadConfig({ GATEWAY_API_KEYS: keys, GATEWAY_ADMIN_TENANTS: 'county' })).toThrow(/GATEWAY_ADMIN_TENANTS: entry 1 names a tenant that no key/);
+    expect(() => loadConfig({ GATEWAY_API_KEYS: keys, GATEWAY_ADMIN_TENANTS: 'ops,bad name' })).toThrow(/GATEWAY_ADMIN_TENANTS: entry 2 is not a tenant name/);
+  });
+
   test('names every bad variable in one error and never echoes a value', () => {
     let error: unknown;
     try {

@@ -66,6 +66,8 @@ const schema = z.object({
   CACHE_L1_MAX_ENTRIES: int(0, 10_000_000).default(1000),
   CACHE_TTL_SECONDS: int(1, 10 * 365 * 86_400).default(604_800),
   GATEWAY_API_KEYS: z.string().optional(),
+  /** Tenants whose keys are operators: they see every tenant in the cost analysis (`?tenant=` narrows it). */
+  GATEWAY_ADMIN_TENANTS: z.string().optional(),
   RATE_LIMIT_CHAT_PER_SEC: num(0.001, 1_000_000).default(10),
   RATE_LIMIT_API_PER_SEC: num(0.001, 1_000_000).default(100),
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
@@ -104,13 +106,15 @@ export interface ApiKeyEntry {
 }
 
 export type Config = Readonly<
-  Omit<RawConfig, 'LLM_API_KEY' | 'DEEPSEEK_API_KEY' | 'INSTANCE_ID' | 'LLM_MODELS' | 'GATEWAY_API_KEYS' | 'LLM_PRICES'> & {
+  Omit<RawConfig, 'LLM_API_KEY' | 'DEEPSEEK_API_KEY' | 'INSTANCE_ID' | 'LLM_MODELS' | 'GATEWAY_API_KEYS' | 'GATEWAY_ADMIN_TENANTS' | 'LLM_PRICES'> & {
     INSTANCE_ID: string;
     /** The upstream key (LLM_API_KEY, else DEEPSEEK_API_KEY); undefined selects the built-in mock LLM. */
     LLM_API_KEY: string | undefined;
     LLM_MODELS: readonly string[];
     /** Parsed GATEWAY_API_KEYS; empty means open single-tenant mode. */
     API_KEYS: readonly ApiKeyEntry[];
+    /** Parsed GATEWAY_ADMIN_TENANTS: each names a tenant of API_KEYS. */
+    ADMIN_TENANTS: readonly string[];
     /** DeepSeek's published prices with LLM_PRICES applied over them. */
     PRICES: PriceTable;
   }
@@ -147,6 +151,16 @@ function parseApiKeys(raw: string | undefined): { entries: ApiKeyEntry[]; proble
   return { entries };
 }
 
+function parseAdminTenants(raw: string | undefined, keys: readonly ApiKeyEntry[]): { tenants: string[]; problem?: string } {
+  const tenants = (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const known = new Set(keys.map((k) => k.tenant));
+  for (const [index, tenant] of tenants.entries()) {
+    if (!TENANT.test(tenant)) return { tenants, problem: `GATEWAY_ADMIN_TENANTS: entry ${index + 1} is not a tenant name (1-64 letters, digits, dots, dashes or underscores)` };
+    if (!known.has(tenant)) return { tenants, problem: `GATEWAY_ADMIN_TENANTS: entry ${index + 1} names a tenant that no key in GATEWAY_API_KEYS has` };
+  }
+  return { tenants };
+}
+
 function parsePrices(raw: string | undefined): Record<string, ModelPrice> {
   const prices: Record<string, ModelPrice> = {};
   for (const item of (raw ?? '').split(',')) {
@@ -169,10 +183,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const keys = parseApiKeys(cleaned.GATEWAY_API_KEYS);
   if (keys.problem) problems.push(keys.problem);
+  const admins = parseAdminTenants(cleaned.GATEWAY_ADMIN_TENANTS, keys.entries);
+  if (admins.problem) problems.push(admins.problem);
   if (problems.length > 0 || !parsed.success) throw new ConfigError([...new Set(problems)]);
 
   const raw = parsed.data;
-  const { LLM_API_KEY, DEEPSEEK_API_KEY, INSTANCE_ID, LLM_MODELS, GATEWAY_API_KEYS: _keys, LLM_PRICES, ...rest } = raw;
+  const { LLM_API_KEY, DEEPSEEK_API_KEY, INSTANCE_ID, LLM_MODELS, GATEWAY_API_KEYS: _keys, GATEWAY_ADMIN_TENANTS: _admins, LLM_PRICES, ...rest } = raw;
   const models = LLM_MODELS && LLM_MODELS.length > 0 ? LLM_MODELS : [raw.LLM_MODEL];
   return Object.freeze({
     ...rest,
@@ -180,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     LLM_API_KEY: LLM_API_KEY ?? DEEPSEEK_API_KEY,
     LLM_MODELS: Object.freeze(models.includes(raw.LLM_MODEL) ? models : [raw.LLM_MODEL, ...models]),
     API_KEYS: Object.freeze(keys.entries),
+    ADMIN_TENANTS: Object.freeze(admins.tenants),
     PRICES: Object.freeze({ ...DEFAULT_PRICES, ...parsePrices(LLM_PRICES) }),
   });
 }

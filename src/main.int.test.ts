@@ -17,6 +17,7 @@ const pgUp = await postgresAvailable();
 
 const KEY = 'sk-city-key-0001';
 let mock: MockUpstream;
+const OPS_KEY = 'sk-ops-key-00003';
 let gateway: RunningGateway;
 let testDb: TestDatabase | undefined;
 let client: OpenAI;
@@ -37,7 +38,8 @@ beforeAll(async () => {
     LLM_CONNECT_TIMEOUT_MS: '1500',
     LLM_STREAM_IDLE_TIMEOUT_MS: '1500',
     LLM_MAX_RETRIES: '1',
-    GATEWAY_API_KEYS: `${KEY}:city,sk-county-key-02:county`,
+    GATEWAY_API_KEYS: `${KEY}:city,sk-county-key-02:county,${OPS_KEY}:ops`,
+    GATEWAY_ADMIN_TENANTS: 'ops',
     LOG_LEVEL: 'silent',
     SHUTDOWN_GRACE_MS: '5000',
     RATE_LIMIT_CHAT_PER_SEC: '1000',
@@ -244,6 +246,18 @@ describe('operations', () => {
     expect(cost.total.savedCostUsd).toBeGreaterThan(0);
     expect(cost.byTenant.map((t: { tenant: string }) => t.tenant)).toEqual(['city']);
     expect((await get('/api/v1/performance/cost-analysis?days=-1')).status).toBe(400);
+    // Another tenant's costs only for an operator key; an operator sees every tenant or the one it names.
+    expect((await get('/api/v1/performance/cost-analysis?tenant=county')).status).toBe(403);
+    expect((await get('/api/v1/performance/cost-analysis?tenant=city')).status).toBe(200);
+    await client.chat.completions.create({ model: 'deepseek-chat', messages: ask('Wo melde ich meinen Hund an?') }, { headers: { authorization: 'Bearer sk-county-key-02' } });
+    await Bun.sleep(1_200);
+    const asOps = (path: string) => fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${OPS_KEY}` } });
+    const all = await (await asOps('/api/v1/performance/cost-analysis')).json();
+    expect(all.byTenant.map((t: { tenant: string }) => t.tenant)).toEqual(['city', 'county']);
+    expect(all.total.requests).toBe(all.byTenant.reduce((sum: number, t: { requests: number }) => sum + t.requests, 0));
+    const one = await (await asOps('/api/v1/performance/cost-analysis?tenant=county')).json();
+    expect(one.byTenant.map((t: { tenant: string }) => t.tenant)).toEqual(['county']);
+    expect((await asOps('/api/v1/performance/cost-analysis?tenant=not%20a%20tenant')).status).toBe(400);
   });
 
   test('runs the tuning step on demand and reports what it changed', async () => {

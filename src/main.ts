@@ -116,7 +116,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     await cache.start();
   }
   const conversations = createDrizzleConversationStore({ db: database.db });
-  const auth = createAuthenticator({ keys: config.API_KEYS });
+  const auth = createAuthenticator({ keys: config.API_KEYS, adminTenants: config.ADMIN_TENANTS });
   const chat = createChatService({
     provider,
     cache,

@@ -22,6 +22,13 @@ describe('api key authentication', () => {
     }
   });
 
+  test('marks keys of admin tenants as operators, and nobody else', () => {
+    const withOps = createAuthenticator({ keys: [{ key: 'sk-city-0001', tenant: 'city' }, { key: 'sk-ops-00001', tenant: 'ops' }], adminTenants: ['ops'] });
+    expect(withOps.authenticate('sk-ops-00001')).toMatchObject({ tenant: 'ops', admin: true });
+    expect(withOps.authenticate('sk-city-0001')).toMatchObject({ tenant: 'city', admin: false });
+    expect(auth.authenticate('sk-city-0001').admin).toBe(false);
+  });
+
   test('admits everyone as one tenant in open mode', () => {
     const open = createAuthenticator({ keys: [] });
     expect(open.openMode).toBe(true);

@@ -12,6 +12,8 @@ const MAX_KEY_LENGTH = 256;
 
 export interface Principal {
   tenant: string;
+  /** An operator (GATEWAY_ADMIN_TENANTS): may read figures across tenants, such as the cost analysis. */
+  admin: boolean;
   /** A short, stable, non-reversible id of the key for logs, metrics and rate-limit buckets. */
   keyId: string;
 }
@@ -24,11 +26,13 @@ export interface Authenticator {
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
-export function createAuthenticator({ keys }: { keys: readonly ApiKeyEntry[] }): Authenticator {
+export function createAuthenticator({ keys, adminTenants = [] }: { keys: readonly ApiKeyEntry[]; adminTenants?: readonly string[] }): Authenticator {
   const openMode = keys.length === 0;
+  const admins = new Set(adminTenants);
   // Indexed by the key's digest; the final comparison of digests is constant-time.
   const byDigest = new Map(keys.map((k) => [digest(k.key).toString('hex'), { tenant: k.tenant, hash: digest(k.key) }]));
-  const openPrincipal: Principal = { tenant: OPEN_MODE_TENANT, keyId: 'open' };
+  // Open mode has one tenant: its caller sees everything there is.
+  const openPrincipal: Principal = { tenant: OPEN_MODE_TENANT, keyId: 'open', admin: true };
   return {
     openMode,
     authenticate(credential) {
@@ -38,7 +42,7 @@ export function createAuthenticator({ keys }: { keys: readonly ApiKeyEntry[] }):
       const hash = digest(credential);
       const entry = byDigest.get(hash.toString('hex'));
       if (!entry || !timingSafeEqual(entry.hash, hash)) throw new AppError('unauthorized', 'Invalid API key.');
-      return { tenant: entry.tenant, keyId: hash.toString('hex').slice(0, 12) };
+      return { tenant: entry.tenant, keyId: hash.toString('hex').slice(0, 12), admin: admins.has(entry.tenant) };
     },
   };
 }

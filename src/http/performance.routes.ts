@@ -39,12 +39,15 @@ export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDep
       return optimize();
     })
     .get('/api/v1/performance/cost-analysis', async ({ request, query, server }) => {
-      const { tenant } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
+      const { tenant, admin } = (await admit(deps, request, 'api', server?.requestIP(request)?.address)).principal;
       const days = query.days === undefined ? 30 : Number(query.days);
       if (!Number.isFinite(days) || days <= 0 || days > 3660) {
         throw new AppError('invalid_request', 'days must be a number of days from 0 to 3660.', { param: 'days' });
       }
-      // In keyed mode a caller sees its own tenant only; open mode has one tenant anyway.
-      return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: deps.auth.openMode ? undefined : tenant, prices });
+      const asked = query.tenant;
+      if (asked !== undefined && !/^[\w.-]{1,64}$/.test(asked)) throw new AppError('invalid_request', 'tenant must be a tenant name.', { param: 'tenant' });
+      if (asked !== undefined && !admin && asked !== tenant) throw new AppError('forbidden', "Only an operator key (GATEWAY_ADMIN_TENANTS) may read another tenant's costs.");
+      // A caller sees its own tenant; an operator every tenant, or the one it names.
+      return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: admin ? asked : tenant, prices });
     });
 }
