@@ -84,6 +84,21 @@ describe('createEmbedder', () => {
     expect(await rejectionOf(attempt)).toMatchObject({ name: 'EmbedderError', code: 'model_not_found' });
   });
 
+  test('starts a pool of workers when asked for more than one, batching up to one batch per worker', async () => {
+    const logger = recordingLogger();
+    const embedder = await createEmbedder({ modelDir: withModel, modelId: 'test/tiny-bert', workers: 2, logger });
+    try {
+      const single = await createEmbedder({ modelDir: withModel, modelId: 'test/tiny-bert', useWorker: false });
+      const vectors = await Promise.all([embedder.embed(['hello']), embedder.embed(['world', 'again'])]);
+      expect(vectors[1]![1]).toEqual((await single.embed(['again']))[0]!);
+      await single.close();
+      const selected = logger.lines.find((line) => line.event === 'embedder.selected');
+      expect(selected?.fields).toMatchObject({ worker: true, workers: 2 });
+    } finally {
+      await embedder.close();
+    }
+  });
+
   test('runs in-process when useWorker is false', async () => {
     const embedder = await createEmbedder({ modelDir: withModel, modelId: 'test/tiny-bert', useWorker: false });
     try {

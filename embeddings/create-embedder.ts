@@ -13,6 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Embedder } from './embedder.ts';
+import { EmbedderPool } from './embedder-pool.ts';
 import { loadEmbedder, type EmbedderSpec } from './load-embedder.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { DEFAULT_ONNX_MODEL_ID } from './transformers-embedder.ts';
@@ -39,6 +40,8 @@ export interface CreateEmbedderOptions {
   useBackend?: UseBackend | 'auto';
   /** Run inference in a Worker (default true). In-process, a long batch blocks the event loop. */
   useWorker?: boolean;
+  /** Workers in the pool (default 1; only with `useWorker`): each runs one batch at a time on its own core. */
+  workers?: number;
   /** Per-call deadline when in a Worker (default 2000 ms); past it the call rejects with code `timeout`. */
   timeoutMs?: number;
   /** Micro-batching settings, or `false` to call the embedder directly. */
@@ -83,10 +86,14 @@ export async function createEmbedder(options: CreateEmbedderOptions): Promise<Em
     logger?.warn ? logger.warn(event, fields) : logger?.info(event, fields);
   const useWorker = options.useWorker ?? true;
   const started = performance.now();
-  const base = useWorker
-    ? await WorkerEmbedder.start({ spec, timeoutMs: options.timeoutMs, onNotice: notice })
-    : await loadEmbedder(spec, notice);
-  const embedder = options.batching === false ? base : new MicroBatcher({ inner: base, ...options.batching });
+  const workers = useWorker ? Math.max(1, Math.floor(options.workers ?? 1)) : 1;
+  const startWorker = () => WorkerEmbedder.start({ spec, timeoutMs: options.timeoutMs, onNotice: notice });
+  const base = !useWorker
+    ? await loadEmbedder(spec, notice)
+    : workers === 1
+      ? await startWorker()
+      : new EmbedderPool(await startAll(workers, startWorker));
+  const embedder = options.batching === false ? base : new MicroBatcher({ inner: base, maxInFlight: workers, ...options.batching });
   logger?.info('embedder.selected', {
     kind: spec.kind,
     modelId: embedder.modelId,
@@ -94,8 +101,21 @@ export async function createEmbedder(options: CreateEmbedderOptions): Promise<Em
     runtime: embedder.runtime,
     maxBatchSize: embedder.maxBatchSize,
     worker: useWorker,
+    workers,
     loadMs: Math.round(performance.now() - started),
     reason,
   });
   return embedder;
+}
+
+/** Starts `count` members at once; if one fails, the others are closed and the failure is thrown. */
+async function startAll(count: number, start: () => Promise<Embedder>): Promise<Embedder[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, start));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed) {
+    await Promise.all(started.map((member) => member.close()));
+    throw failed.reason;
+  }
+  return started;
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_EMBED_INPUT_CHARS, type Embedder } from './embedder.ts';
+import { EmbedderPool } from './embedder-pool.ts';
 import { FakeEmbedder } from './fake-embedder.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { generateTinyModel } from './tiny-model/generate.ts';
@@ -26,6 +27,13 @@ const adapters: [string, () => Promise<Embedder>][] = [
   ['TransformersEmbedder on the tiny BERT', () => TransformersEmbedder.create({ modelDir, modelId: 'test/tiny-bert' })],
   ['UseEmbedder (USE lite)', () => UseEmbedder.create()],
   ['WorkerEmbedder around the tiny BERT', () => WorkerEmbedder.start({ spec: tiny(), timeoutMs: 30_000 })],
+  [
+    'MicroBatcher around a pool of two WorkerEmbedders',
+    async () => {
+      const start = () => WorkerEmbedder.start({ spec: { kind: 'fake' }, timeoutMs: 30_000 });
+      return new MicroBatcher({ inner: new EmbedderPool([await start(), await start()]), maxInFlight: 2 });
+    },
+  ],
   [
     'MicroBatcher around a WorkerEmbedder',
     async () => new MicroBatcher({ inner: await WorkerEmbedder.start({ spec: { kind: 'fake' }, timeoutMs: 30_000 }) }),

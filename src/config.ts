@@ -50,6 +50,11 @@ const schema = z.object({
     .regex(/^(auto|transformers|use|hash|none|[\w.-]+\/[\w.-]+)$/, 'must be auto, transformers, use, hash, none or an owner/model id')
     .default('auto'),
   EMBEDDINGS_TIMEOUT_MS: int(50, 60_000).default(2_000),
+  /**
+   * Embedding Workers, each using one core. Default 1: on the 2-core target the event loop needs the other core;
+   * on larger machines the cores less one for the event loop is a good value.
+   */
+  EMBEDDINGS_WORKERS: int(1, 64).default(1),
   EMBEDDINGS_MODEL_DIR: z.string().min(1).default('./embeddings/models'),
   CACHE_SIMILARITY_THRESHOLD: num(0, 1).optional(),
   /** Bounds for the per-request `x-cache-threshold` header. */

@@ -37,6 +37,7 @@ async function buildEmbedder(config: Config, logger: Logger): Promise<Embedder |
     modelId: explicitModel ? setting : undefined,
     modelDir: config.EMBEDDINGS_MODEL_DIR,
     timeoutMs: config.EMBEDDINGS_TIMEOUT_MS,
+    workers: config.EMBEDDINGS_WORKERS,
     logger,
   });
 }
