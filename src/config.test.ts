@@ -58,6 +58,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });
 
+  test('bounds the embedding pool and the relayed-turn timeout', () => {
+    expect(loadConfig({}).EMBEDDINGS_WORKERS).toBe(1);
+    expect(loadConfig({ EMBEDDINGS_WORKERS: '3', WS_REMOTE_TURN_TIMEOUT_MS: '2000' })).toMatchObject({ EMBEDDINGS_WORKERS: 3, WS_REMOTE_TURN_TIMEOUT_MS: 2000 });
+    expect(() => loadConfig({ EMBEDDINGS_WORKERS: '0' })).toThrow(/EMBEDDINGS_WORKERS/);
+    expect(() => loadConfig({ WS_REMOTE_TURN_TIMEOUT_MS: '10' })).toThrow(/WS_REMOTE_TURN_TIMEOUT_MS/);
+  });
+
   test('parses admin tenants, which must be tenants of the configured keys', () => {
     const keys = 'sk-alpha-123:city, sk-ops-45678:ops';
     expect(loadConfig({ GATEWAY_API_KEYS: keys, GATEWAY_ADMIN_TENANTS: ' ops ' }).ADMIN_TENANTS).toEqual(['ops']);
