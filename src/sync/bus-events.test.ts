@@ -15,6 +15,7 @@ describe('parseBusMessage', () => {
       { type: 'session.delta', data: { sessionId: 's', turnId: 'u', text: 'Hel', seq: 0 } },
       { type: 'session.done', data: { sessionId: 's', turnId: 'u', cache: 'SEMANTIC_HIT', similarity: 0.91, usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } } },
       { type: 'session.error', data: { sessionId: 's', turnId: 'u', code: 'upstream_error', message: 'The model failed' } },
+      { type: 'instance.alive', data: {} },
     ];
     for (const event of events) expect(parseBusMessage(raw({ ...envelope, ...event }))).toEqual({ ...envelope, ...event } as never);
   });

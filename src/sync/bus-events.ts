@@ -78,6 +78,9 @@ const sessionError = z.object({
   message: z.string().max(1024),
 });
 
+/** Sent every few seconds by each instance, so that others can tell when it is gone (see session-fanout.ts). */
+const instanceAlive = z.object({});
+
 const envelope = {
   v: z.literal(BUS_PROTOCOL_VERSION),
   /** The publishing instance; receivers drop messages carrying their own id (echoes). */
@@ -95,6 +98,7 @@ export const busMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('session.delta'), data: sessionDelta }),
   z.object({ ...envelope, type: z.literal('session.done'), data: sessionDone }),
   z.object({ ...envelope, type: z.literal('session.error'), data: sessionError }),
+  z.object({ ...envelope, type: z.literal('instance.alive'), data: instanceAlive }),
 ]);
 
 /** A message as received: the event plus its envelope. Narrow on `type` to get the matching `data`. */

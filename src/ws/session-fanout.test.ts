@@ -139,7 +139,7 @@ describe('session fan-out', () => {
     const origin = createSessionFanout({ bus: network.connect({ instanceId: 'origin' }), maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
     const watchingBus = network.connect({ instanceId: 'watching' });
     const idleBus = network.connect({ instanceId: 'idle' });
-    const watching = createSessionFanout({ bus: watchingBus, maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000 });
+    const watching = createSessionFanout({ bus: watchingBus, maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000, heartbeatMs: 0 });
     watching.start();
     const watcher = recorder();
     await watching.subscribe(SESSION, watcher);
@@ -149,5 +149,40 @@ describe('session fan-out', () => {
     expect(watchingBus.stats().received).toBe(2);
     expect(idleBus.stats().received).toBe(0);
     watching.stop();
+  });
+
+  test('ends the turns of an origin instance that stops announcing itself long before the turn timeout', () => {
+    const network = createMemoryBusNetwork();
+    const clock = { ms: 0 };
+    const f = createSessionFanout({ bus: network.connect({ instanceId: 'here' }), maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000, heartbeatMs: 1_000, now: () => clock.ms });
+    const watcher = recorder();
+    f.subscribe(SESSION, watcher);
+    const from = (instanceId: string, message: BusMessage): BusMessage => ({ ...message, instanceId });
+    const alive = (instanceId: string): BusMessage => ({ ...envelope, instanceId, type: 'instance.alive', data: {} });
+    f.receive(from('dying', delta(0, 'a', 'dying-turn')));
+    f.receive(from('healthy', delta(0, 'b', 'healthy-turn')));
+    // 'healthy' keeps announcing itself (its turn merely pauses); 'dying' falls silent.
+    for (const at of [1_000, 2_000, 2_900]) {
+      clock.ms = at;
+      f.receive(alive('healthy'));
+      f.sweep();
+    }
+    expect(watcher.frames.filter((frame) => frame.type === 'error')).toEqual([]);
+    clock.ms = 3_100; // 'dying' silent for more than 3 heartbeats, 'healthy' heard 200 ms ago
+    f.sweep();
+    expect(watcher.frames.filter((frame) => frame.type === 'error').map((frame) => [frame.id, frame.code])).toEqual([['dying-turn', 'turn_lost']]);
+    expect(f.stats()).toMatchObject({ lostTurns: 1, trackedRemoteTurns: 1 });
+  });
+
+  test('announces this instance on the bus while started', async () => {
+    const network = createMemoryBusNetwork();
+    const other = network.connect({ instanceId: 'other' });
+    const heard: string[] = [];
+    other.subscribe((message) => void heard.push(`${message.type}:${message.instanceId}`));
+    const f = createSessionFanout({ bus: network.connect({ instanceId: 'here' }), maxTrackedRemoteTurns: 10, remoteTurnTimeoutMs: 60_000, heartbeatMs: 20 });
+    f.start();
+    while (heard.length < 2) await Bun.sleep(5);
+    f.stop();
+    expect(heard.slice(0, 2)).toEqual(['instance.alive:here', 'instance.alive:here']);
   });
 });

@@ -12,9 +12,11 @@
  *
  * Bus delivery is at-most-once and ordered per publisher; deltas carry a per-turn `seq`, so receivers drop
  * duplicates and put early arrivals back in order. A gap that never fills (a lost message) is skipped when the
- * turn ends or the reorder buffer is full, and counted. A remote turn that goes silent for longer than its origin
- * could keep it open (the origin instance died, or its `done` was lost) ends for local subscribers with a
- * `turn_lost` error, so nobody waits for a `done` that will never come.
+ * turn ends or the reorder buffer is full, and counted. A remote turn ends for local subscribers with a `turn_lost`
+ * error, so nobody waits for a `done` that will never come, when its origin instance has not been heard from for
+ * `originSilenceMs` (every instance announces itself on the bus every `heartbeatMs`: a dead instance is noticed in
+ * seconds), or when the turn itself has been silent for longer than its origin could keep it open (its `done` was
+ * lost).
  */
 import type { Bus, BusMessage, BusMessageOf } from '../sync/bus';
 import { encode, type DoneFields } from './ws-protocol';
@@ -74,12 +76,18 @@ export interface SessionFanoutOptions {
    * (the upstream idle timeout, a paused slow consumer), after which the origin ends the turn on its own.
    */
   remoteTurnTimeoutMs: number;
+  /** How often this instance announces itself (`instance.alive`); default 5 s. 0 turns the heartbeat off. */
+  heartbeatMs?: number;
+  /** An origin instance not heard from for this long counts as gone with its turns; default 3 heartbeats. */
+  originSilenceMs?: number;
   /** Milliseconds clock; tests pass their own. */
   now?: () => number;
 }
 
 interface RemoteTurn {
   sessionId: string;
+  /** The instance answering the turn. */
+  origin: string;
   next: number;
   early: Map<number, string> | undefined;
   lastSeenAt: number;
@@ -93,6 +101,11 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
   const { bus } = options;
   const maxReorder = options.maxReorder ?? 256;
   const now = options.now ?? Date.now;
+  const heartbeatMs = options.heartbeatMs ?? 5_000;
+  const originSilenceMs = options.originSilenceMs ?? heartbeatMs * 3;
+  /** When each other instance was last heard from (any message); pruned by the sweep. */
+  const heardFrom = new Map<string, number>();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
   const sessions = new Map<string, Set<Subscriber>>();
   const remote = new Map<string, RemoteTurn>();
   const counts = { localDeliveries: 0, relayed: 0, duplicates: 0, gaps: 0, lostTurns: 0 };
@@ -110,11 +123,11 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     }
   }
 
-  function track(turnId: string, sessionId: string, seq: number): RemoteTurn {
+  function track(turnId: string, sessionId: string, seq: number, origin: string): RemoteTurn {
     let turn = remote.get(turnId);
     if (!turn) {
       // First delta seen for this turn (we may have subscribed mid-turn): start from it.
-      turn = { sessionId, next: seq, early: undefined, lastSeenAt: now(), missed: seq };
+      turn = { sessionId, origin, next: seq, early: undefined, lastSeenAt: now(), missed: seq };
       remote.set(turnId, turn);
       if (remote.size > options.maxTrackedRemoteTurns) remote.delete(remote.keys().next().value!);
     } else {
@@ -143,7 +156,7 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
 
   function receiveDelta(message: BusMessageOf<'session.delta'>) {
     const { sessionId, turnId, seq, text } = message.data;
-    const turn = track(turnId, sessionId, seq);
+    const turn = track(turnId, sessionId, seq, message.instanceId);
     if (seq < turn.next || turn.early?.has(seq)) {
       counts.duplicates++;
       return;
@@ -182,6 +195,7 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
   }
 
   function receive(message: BusMessage) {
+    heardFrom.set(message.instanceId, now());
     if (message.type !== 'session.delta' && message.type !== 'session.done' && message.type !== 'session.error') return;
     const session = message as SessionMessage;
     // Sessions nobody here watches cost one map lookup.
@@ -196,14 +210,17 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
 
   function sweep() {
     const at = now();
+    const originGone = (turn: RemoteTurn) => heartbeatMs > 0 && at - Math.max(heardFrom.get(turn.origin) ?? 0, turn.lastSeenAt) > originSilenceMs;
     for (const [turnId, turn] of remote) {
-      if (at - turn.lastSeenAt <= options.remoteTurnTimeoutMs) continue;
+      if (at - turn.lastSeenAt <= options.remoteTurnTimeoutMs && !originGone(turn)) continue;
       flushEarly(turnId, turn, true);
       remote.delete(turnId);
       counts.lostTurns++;
       const message = 'The instance answering this turn stopped sending it; it may not have completed. Reload the session to see what was stored.';
       deliver(turn.sessionId, encode.error({ id: turnId, sessionId: turn.sessionId, code: 'turn_lost', message }), undefined);
     }
+    // Instances gone for long are forgotten (a turn of theirs counts from its own last delta).
+    for (const [instance, heard] of heardFrom) if (at - heard > originSilenceMs * 10) heardFrom.delete(instance);
   }
 
   return {
@@ -242,14 +259,22 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     sweep,
     start() {
       unsubscribeBus ??= bus.subscribe(receive);
-      sweeper ??= setInterval(sweep, Math.max(100, Math.min(5_000, options.remoteTurnTimeoutMs / 4)));
+      sweeper ??= setInterval(sweep, Math.max(100, Math.min(5_000, options.remoteTurnTimeoutMs / 4, originSilenceMs / 3)));
       sweeper.unref?.();
+      if (heartbeatMs > 0 && !heartbeat) {
+        const announce = () => void bus.publish({ type: 'instance.alive', data: {} });
+        announce();
+        heartbeat = setInterval(announce, heartbeatMs);
+        heartbeat.unref?.();
+      }
     },
     stop() {
       unsubscribeBus?.();
       unsubscribeBus = undefined;
       clearInterval(sweeper);
       sweeper = undefined;
+      clearInterval(heartbeat);
+      heartbeat = undefined;
     },
     stats: () => ({ sessions: sessions.size, subscriptions, trackedRemoteTurns: remote.size, ...counts }),
   };
