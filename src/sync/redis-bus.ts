@@ -130,6 +130,9 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           // Topics joined while this SUBSCRIBE was on its way were only remembered: subscribe them now.
           topics.set(topic, rejoined.has(topic) ? Promise.resolve(true) : subscribeTopic(topic));
         }
+        // And topics left meanwhile are still subscribed on Redis: drop them there too.
+        const left = [...rejoined].filter((topic) => !topics.has(topic)).map((topic) => topicChannel(prefix, topic));
+        if (left.length > 0) subscriber.unsubscribe(...left).catch(() => undefined);
         settleReadyWaiters();
         if (!missedSince) return;
         missedSince = false;
