@@ -134,7 +134,8 @@ export class ConfigError extends Error {
 
 /** Keys are opaque tokens; tenants are identifiers that end up in logs, metrics and database rows. */
 const API_KEY = /^[\x21-\x7e]{8,256}$/;
-const TENANT = /^[\w.-]{1,64}$/;
+/** A tenant name, in GATEWAY_API_KEYS and wherever a request names a tenant. */
+export const TENANT_NAME = /^[\w.-]{1,64}$/;
 
 function parseApiKeys(raw: string | undefined): { entries: ApiKeyEntry[]; problem?: string } {
   if (raw === undefined || raw.trim() === '') return { entries: [] };
@@ -148,7 +149,7 @@ function parseApiKeys(raw: string | undefined): { entries: ApiKeyEntry[]; proble
     const tenant = at > 0 ? trimmed.slice(at + 1) : '';
     // Name the position, never the key itself.
     if (!API_KEY.test(key) || key.includes(',')) return { entries, problem: `GATEWAY_API_KEYS: entry ${index + 1} needs a key of 8-256 printable characters before ':'` };
-    if (!TENANT.test(tenant)) return { entries, problem: `GATEWAY_API_KEYS: entry ${index + 1} needs a tenant of 1-64 letters, digits, dots, dashes or underscores after ':'` };
+    if (!TENANT_NAME.test(tenant)) return { entries, problem: `GATEWAY_API_KEYS: entry ${index + 1} needs a tenant of 1-64 letters, digits, dots, dashes or underscores after ':'` };
     if (seen.has(key)) return { entries, problem: `GATEWAY_API_KEYS: entry ${index + 1} repeats an earlier key` };
     seen.add(key);
     entries.push({ key, tenant });
@@ -160,7 +161,7 @@ function parseAdminTenants(raw: string | undefined, keys: readonly ApiKeyEntry[]
   const tenants = (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const known = new Set(keys.map((k) => k.tenant));
   for (const [index, tenant] of tenants.entries()) {
-    if (!TENANT.test(tenant)) return { tenants, problem: `GATEWAY_ADMIN_TENANTS: entry ${index + 1} is not a tenant name (1-64 letters, digits, dots, dashes or underscores)` };
+    if (!TENANT_NAME.test(tenant)) return { tenants, problem: `GATEWAY_ADMIN_TENANTS: entry ${index + 1} is not a tenant name (1-64 letters, digits, dots, dashes or underscores)` };
     if (!known.has(tenant)) return { tenants, problem: `GATEWAY_ADMIN_TENANTS: entry ${index + 1} names a tenant that no key in GATEWAY_API_KEYS has` };
   }
   return { tenants };

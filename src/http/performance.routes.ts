@@ -3,6 +3,7 @@
  * Figures are instance-wide, except cost analysis, which reads the shared usage records (all instances).
  */
 import { Elysia } from 'elysia';
+import { TENANT_NAME } from '../config';
 import { AppError } from '../errors';
 import { metricsResponse } from '../metrics/exposition';
 import type { Registry } from '../metrics/registry';
@@ -45,7 +46,7 @@ export function performanceRoutes(deps: HttpDeps & { performance: PerformanceDep
         throw new AppError('invalid_request', 'days must be a number of days from 0 to 3660.', { param: 'days' });
       }
       const asked = query.tenant;
-      if (asked !== undefined && !/^[\w.-]{1,64}$/.test(asked)) throw new AppError('invalid_request', 'tenant must be a tenant name.', { param: 'tenant' });
+      if (asked !== undefined && !TENANT_NAME.test(asked)) throw new AppError('invalid_request', 'tenant must be a tenant name.', { param: 'tenant' });
       if (asked !== undefined && !admin && asked !== tenant) throw new AppError('forbidden', "Only an operator key (GATEWAY_ADMIN_TENANTS) may read another tenant's costs.");
       // A caller sees its own tenant; an operator every tenant, or the one it names.
       return analyzeCost({ store: usageStore, since: new Date(Date.now() - days * DAY_MS), tenant: admin ? asked : tenant, prices });

@@ -30,7 +30,8 @@ export function createDrizzleUsageStore(options: DrizzleUsageStoreOptions): Usag
    * the server then refuses to read as an array; text arrays travel the same way on both drivers.
    */
   const insertChunk = async (rows: readonly UsageRecord[]) => {
-    const column = (pick: (r: UsageRecord) => string | number | boolean | null) => sql.param(rows.map((r) => { const v = pick(r); return v === null ? null : String(v); }));
+    const asText = (value: string | number | boolean | null) => (value === null ? null : String(value));
+    const column = (pick: (r: UsageRecord) => string | number | boolean | null) => sql.param(rows.map((r) => asText(pick(r))));
     const result = await db.execute(sql`
       insert into ${usageRecords} (request_id, tenant, conversation_id, route, model, cache_status, upstream_called,
         prompt_tokens, completion_tokens, cost_usd, saved_cost_usd, latency_ms, created_at)

@@ -59,7 +59,7 @@ export interface SessionFanout {
   publishError(ids: SessionEventIds, code: string, message: string, origin: Subscriber | undefined): void;
   /** The bus handler (subscribed by `start`); exposed so tests can feed out-of-order messages. */
   receive(message: BusMessage): void;
-  /** Ends remote turns silent for longer than `remoteTurnTimeoutMs`; `start` runs it periodically. */
+  /** Ends remote turns whose origin went silent or that were silent too long themselves; `start` runs it periodically. */
   sweep(): void;
   start(): void;
   stop(): void;
@@ -259,7 +259,8 @@ export function createSessionFanout(options: SessionFanoutOptions): SessionFanou
     sweep,
     start() {
       unsubscribeBus ??= bus.subscribe(receive);
-      sweeper ??= setInterval(sweep, Math.max(100, Math.min(5_000, options.remoteTurnTimeoutMs / 4, originSilenceMs / 3)));
+      const originCheckMs = heartbeatMs > 0 ? originSilenceMs / 3 : Infinity;
+      sweeper ??= setInterval(sweep, Math.max(100, Math.min(5_000, options.remoteTurnTimeoutMs / 4, originCheckMs)));
       sweeper.unref?.();
       if (heartbeatMs > 0 && !heartbeat) {
         const announce = () => void bus.publish({ type: 'instance.alive', data: {} });
